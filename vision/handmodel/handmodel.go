@@ -1,0 +1,115 @@
+package handmodel
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"gocv.io/x/gocv"
+)
+
+// File names of the models as Load expects them in a model folder: the
+// published files after the OpenCV-4.6 edits.
+const (
+	PalmFile     = "palm_detection_opencv46.onnx"
+	LandmarkFile = "hand_landmark_opencv46.onnx"
+)
+
+// Models holds the palm detector and the landmark model, loaded in OpenCV's
+// DNN module. It is not safe for concurrent use.
+type Models struct {
+	palm     gocv.Net
+	landmark gocv.Net
+	anchors  []anchor
+	dir      string
+	closed   bool
+}
+
+// Missing lists the model files that dir lacks (empty when both are there).
+func Missing(dir string) []string {
+	var miss []string
+	for _, name := range []string{PalmFile, LandmarkFile} {
+		st, err := os.Stat(filepath.Join(dir, name))
+		if err != nil || !st.Mode().IsRegular() || st.Size() == 0 {
+			miss = append(miss, name)
+		}
+	}
+	return miss
+}
+
+// Load reads the two models from dir. The error names the files that are
+// missing or that OpenCV cannot load.
+func Load(dir string) (*Models, error) {
+	if dir == "" {
+		return nil, errors.New("load hand models: no model folder given")
+	}
+	if miss := Missing(dir); len(miss) > 0 {
+		return nil, fmt.Errorf("load hand models from %s: missing %s (install them with 'backcoach models install')",
+			dir, strings.Join(miss, " and "))
+	}
+	palmPath := filepath.Join(dir, PalmFile)
+	lmPath := filepath.Join(dir, LandmarkFile)
+	// gocv.ReadNet aborts the process on a file OpenCV rejects; try each file
+	// first where the C++ exception is caught.
+	for _, p := range []string{palmPath, lmPath} {
+		if err := checkNet(p); err != nil {
+			return nil, fmt.Errorf("load hand model %s: %w", p, err)
+		}
+	}
+	m := &Models{dir: dir, anchors: palmAnchors()}
+	m.palm = gocv.ReadNet(palmPath, "")
+	if m.palm.Empty() {
+		m.palm.Close()
+		return nil, fmt.Errorf("load hand model %s: OpenCV read an empty network", palmPath)
+	}
+	m.landmark = gocv.ReadNet(lmPath, "")
+	if m.landmark.Empty() {
+		m.palm.Close()
+		m.landmark.Close()
+		return nil, fmt.Errorf("load hand model %s: OpenCV read an empty network", lmPath)
+	}
+	for _, n := range []*gocv.Net{&m.palm, &m.landmark} {
+		_ = n.SetPreferableBackend(gocv.NetBackendOpenCV)
+		_ = n.SetPreferableTarget(gocv.NetTargetCPU)
+	}
+	return m, nil
+}
+
+// Dir is the folder the models were loaded from.
+func (m *Models) Dir() string { return m.dir }
+
+// Close releases both networks. Closing twice is harmless.
+func (m *Models) Close() error {
+	if m == nil || m.closed {
+		return nil
+	}
+	m.closed = true
+	err1 := m.palm.Close()
+	err2 := m.landmark.Close()
+	return errors.Join(err1, err2)
+}
+
+// bgr returns frame as a 3-channel BGR Mat and whether the caller must close
+// it (false when frame already is one).
+func bgr(frame gocv.Mat) (gocv.Mat, bool, error) {
+	if frame.Empty() {
+		return gocv.Mat{}, false, errors.New("empty frame")
+	}
+	if frame.Type() != gocv.MatTypeCV8UC3 && frame.Type() != gocv.MatTypeCV8UC1 && frame.Type() != gocv.MatTypeCV8UC4 {
+		return gocv.Mat{}, false, fmt.Errorf("frame type %v: want 8-bit BGR, BGRA or grey", frame.Type())
+	}
+	switch frame.Channels() {
+	case 3:
+		return frame, false, nil
+	case 1:
+		out := gocv.NewMat()
+		gocv.CvtColor(frame, &out, gocv.ColorGrayToBGR)
+		return out, true, nil
+	default:
+		out := gocv.NewMat()
+		gocv.CvtColor(frame, &out, gocv.ColorBGRAToBGR)
+		return out, true, nil
+	}
+}

@@ -1,0 +1,168 @@
+package handmodel
+
+import (
+	"fmt"
+	"image"
+	"image/color"
+	"math"
+
+	"gocv.io/x/gocv"
+)
+
+const (
+	palmInput = 128
+	numAnchor = 896
+	palmKeys  = 7
+)
+
+// Palm is one palm found by the detector, in frame pixels.
+type Palm struct {
+	// Score is the detector's confidence in 0..1.
+	Score float64
+	// Center, Width and Height give the axis-aligned palm box.
+	Center        Point
+	Width, Height float64
+	// Keypoints are the detector's 7 palm keypoints: 0 is the wrist, 2 the
+	// middle-finger knuckle.
+	Keypoints [palmKeys]Point
+}
+
+// ROI is the region the landmark model should look at for this palm:
+// rotated so that wrist → middle knuckle points up, moved half a box height
+// toward the fingers, 2.6 times the box's long side (as in MediaPipe).
+func (p Palm) ROI() ROI {
+	angle := angleUp(p.Keypoints[0], p.Keypoints[2])
+	return transformRect(p.Center, p.Width, p.Height, angle, 2.6, -0.5)
+}
+
+type anchor struct{ x, y float64 }
+
+// palmAnchors lays out BlazePalm's 896 anchors: a 16×16 grid with 2 per cell,
+// then an 8×8 grid with 6 per cell, row by row.
+func palmAnchors() []anchor {
+	out := make([]anchor, 0, numAnchor)
+	for _, g := range []struct{ n, per int }{{16, 2}, {8, 6}} {
+		for y := 0; y < g.n; y++ {
+			for x := 0; x < g.n; x++ {
+				for k := 0; k < g.per; k++ {
+					out = append(out, anchor{(float64(x) + 0.5) / float64(g.n), (float64(y) + 0.5) / float64(g.n)})
+				}
+			}
+		}
+	}
+	return out
+}
+
+// Detection thresholds (MediaPipe Hands' defaults).
+const (
+	// MinPalmScore is the lowest detector score DetectPalms keeps.
+	MinPalmScore = 0.5
+	// PalmNMS is the overlap (IoU) above which the weaker of two palm boxes
+	// is dropped.
+	PalmNMS = 0.3
+)
+
+func sigmoid(x float64) float64 {
+	x = math.Max(-100, math.Min(100, x))
+	return 1 / (1 + math.Exp(-x))
+}
+
+// DetectPalms runs the palm detector on a whole BGR frame and returns the
+// palms with a score of at least MinPalmScore after non-maximum suppression,
+// best first.
+func (m *Models) DetectPalms(frame gocv.Mat) ([]Palm, error) {
+	if m == nil || m.closed {
+		return nil, fmt.Errorf("detect palms: models are closed")
+	}
+	src, own, err := bgr(frame)
+	if err != nil {
+		return nil, fmt.Errorf("detect palms: %w", err)
+	}
+	if own {
+		defer src.Close()
+	}
+	w, h := src.Cols(), src.Rows()
+	scale := float64(palmInput) / float64(max(w, h))
+	nw := max(1, min(palmInput, int(math.Round(float64(w)*scale))))
+	nh := max(1, min(palmInput, int(math.Round(float64(h)*scale))))
+	padX, padY := (palmInput-nw)/2, (palmInput-nh)/2
+
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(src, &small, image.Pt(nw, nh), 0, 0, gocv.InterpolationArea)
+	boxed := gocv.NewMat()
+	defer boxed.Close()
+	gocv.CopyMakeBorder(small, &boxed, padY, palmInput-nh-padY, padX, palmInput-nw-padX,
+		gocv.BorderConstant, color.RGBA{0, 0, 0, 255})
+	blob := gocv.BlobFromImage(boxed, 1/127.5, image.Pt(palmInput, palmInput),
+		gocv.NewScalar(127.5, 127.5, 127.5, 0), true, false)
+	defer blob.Close()
+
+	m.palm.SetInput(blob, "")
+	outs := m.palm.ForwardLayers([]string{"classificators", "regressors"})
+	defer func() {
+		for i := range outs {
+			outs[i].Close()
+		}
+	}()
+	if len(outs) != 2 {
+		return nil, fmt.Errorf("detect palms: the net gave %d outputs, want 2", len(outs))
+	}
+	scores, err := outs[0].DataPtrFloat32()
+	if err != nil {
+		return nil, fmt.Errorf("detect palms: scores: %w", err)
+	}
+	regs, err := outs[1].DataPtrFloat32()
+	if err != nil {
+		return nil, fmt.Errorf("detect palms: boxes: %w", err)
+	}
+	if len(scores) < numAnchor || len(regs) < numAnchor*18 {
+		return nil, fmt.Errorf("detect palms: outputs of %d and %d values, want %d and %d",
+			len(scores), len(regs), numAnchor, numAnchor*18)
+	}
+
+	// 128-px letterbox units → frame pixels.
+	toFrame := func(x, y float64) Point {
+		return Point{(x*palmInput - float64(padX)) / scale, (y*palmInput - float64(padY)) / scale}
+	}
+	var palms []Palm
+	var rects []image.Rectangle
+	var confs []float32
+	for i, a := range m.anchors {
+		s := sigmoid(float64(scores[i]))
+		if s < MinPalmScore {
+			continue
+		}
+		r := regs[i*18 : i*18+18]
+		p := Palm{Score: s}
+		p.Center = toFrame(float64(r[0])/palmInput+a.x, float64(r[1])/palmInput+a.y)
+		p.Width = float64(r[2]) / scale
+		p.Height = float64(r[3]) / scale
+		if !(p.Width > 0 && p.Height > 0) || math.IsNaN(p.Center.X+p.Center.Y) {
+			continue
+		}
+		for k := 0; k < palmKeys; k++ {
+			p.Keypoints[k] = toFrame(float64(r[4+2*k])/palmInput+a.x, float64(r[5+2*k])/palmInput+a.y)
+		}
+		palms = append(palms, p)
+		rects = append(rects, image.Rect(
+			int(math.Round(p.Center.X-p.Width/2)), int(math.Round(p.Center.Y-p.Height/2)),
+			int(math.Round(p.Center.X+p.Width/2)), int(math.Round(p.Center.Y+p.Height/2))))
+		confs = append(confs, float32(s))
+	}
+	if len(palms) == 0 {
+		return nil, nil
+	}
+	keep := make([]int, len(rects))
+	for i := range keep {
+		keep[i] = -1
+	}
+	gocv.NMSBoxes(rects, confs, float32(MinPalmScore), float32(PalmNMS), keep)
+	out := make([]Palm, 0, 4)
+	for _, k := range keep {
+		if k >= 0 && k < len(palms) {
+			out = append(out, palms[k])
+		}
+	}
+	return out, nil
+}

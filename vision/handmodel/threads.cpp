@@ -1,0 +1,32 @@
+#include <cstdlib>
+#include <cstring>
+#include <exception>
+#include <string>
+#include <opencv2/core.hpp>
+#include <opencv2/dnn.hpp>
+#include "threads.h"
+
+void backcoach_set_num_threads(int n) { cv::setNumThreads(n); }
+
+int backcoach_get_num_threads(void) { return cv::getNumThreads(); }
+
+static char* dup_message(const std::string& s) {
+    char* out = (char*)std::malloc(s.size() + 1);
+    if (out == NULL) return NULL;
+    std::memcpy(out, s.c_str(), s.size() + 1);
+    return out;
+}
+
+char* backcoach_check_net(const char* path) {
+    try {
+        cv::dnn::Net net = cv::dnn::readNetFromONNX(path);
+        if (net.empty()) return dup_message("OpenCV read an empty network");
+        return NULL;
+    } catch (const cv::Exception& e) {
+        return dup_message(e.what());
+    } catch (const std::exception& e) {
+        return dup_message(e.what());
+    } catch (...) {
+        return dup_message("unknown OpenCV error");
+    }
+}
