@@ -1,0 +1,597 @@
+package coach
+
+import (
+	"fmt"
+	"math"
+
+	"github.com/backcoach/backcoach/models"
+)
+
+// det is one palm detection in back lengths (x across, y = v).
+type det struct {
+	x, y     float64
+	visionID int
+	score    float64
+}
+
+// track is one followed hand.
+type track struct {
+	id       int
+	visionID int
+
+	firstSeen, lastSeen float64
+	fx, fy              oneEuro
+	x, y                float64 // smoothed, L units
+	u, v                float64 // smoothed back coordinates
+	tu, tv              trend
+	uT, vT              float64 // de-circled trend (lags about one trend window)
+	hist                []pt
+	speed               float64
+
+	onBack      bool    // smoothed position on the back
+	onBackT     bool    // trend on the back
+	onBackSince float64 // start of the current steady stay on the back (-1: none)
+	needSettle  float64 // how long it must stay before being judged
+	active      bool
+	activeAt    float64
+
+	fastSince  float64
+	spineSince float64
+	peak       float64
+	peakOK     bool
+	inZone     []bool
+
+	minV, minT float64
+	minOK      bool
+	asc        *ascent
+
+	phase      models.Phase
+	lastReach  bool
+	lastEndT   float64
+	postPeak   float64
+	lastJudged float64
+}
+
+// ascent is an ascent in progress.
+type ascent struct {
+	confirmT  float64
+	minT      float64
+	maxT      float64 // trend maximum so far
+	maxTT     float64
+	peakSpeed float64
+	faults    map[models.Code]bool
+	told      map[models.Code]bool
+}
+
+type endReason int
+
+const (
+	endTurn endReason = iota
+	endLeft
+	endLost
+	endFinish
+)
+
+func (c *Coach) newTrack(t float64, d det, id int) *track {
+	tr := &track{id: id, visionID: d.visionID, firstSeen: t, lastSeen: t,
+		fx: newOneEuro(c.r.Smoothing), fy: newOneEuro(c.r.Smoothing),
+		tu: newTrend(c.r.Tracking.TrendWindow), tv: newTrend(c.r.Tracking.TrendWindow),
+		onBackSince: -1, fastSince: -1, spineSince: -1, phase: models.PhaseIdle,
+		inZone: make([]bool, len(c.zones)), needSettle: c.r.Tracking.Settle,
+		lastEndT: math.Inf(-1),
+	}
+	// A hand that shows up while another was just lost is a hand put back
+	// on the back after lifting off: it only needs confirming.
+	if c.live && !c.paused && (t-c.lastGone <= c.r.Tracking.Coast+c.r.Tracking.Settle || c.anyCoasting(t)) {
+		tr.needSettle = c.r.Tracking.Confirm
+	}
+	return tr
+}
+
+func (c *Coach) anyCoasting(t float64) bool {
+	for _, tr := range c.tracks {
+		if tr.lastSeen < t {
+			return true
+		}
+	}
+	return false
+}
+
+func (tr *track) resetSettle() {
+	tr.onBackSince = -1
+	tr.fastSince, tr.spineSince = -1, -1
+	tr.peakOK = false
+	for i := range tr.inZone {
+		tr.inZone[i] = false
+	}
+}
+
+// freeID picks the id for a new hand: 0 for the receiver's left side, 1 for
+// the right, when free; else the lowest free one.
+func (c *Coach) freeID(x float64) int {
+	used := map[int]bool{}
+	for _, tr := range c.tracks {
+		used[tr.id] = true
+	}
+	pref := 0
+	if x > 0 {
+		pref = 1
+	}
+	if !used[pref] {
+		return pref
+	}
+	for i := 0; ; i++ {
+		if !used[i] {
+			return i
+		}
+	}
+}
+
+// associate matches detections to tracks by position (vision's ids are only
+// a tie-breaker: they swap when hands cross), updates matched tracks and
+// starts or re-acquires tracks for the rest.
+func (c *Coach) associate(t float64, dets []det) {
+	gate := c.r.Tracking.Gate
+	n, m := len(dets), len(c.tracks)
+	cost := make([][]float64, n)
+	for i, d := range dets {
+		cost[i] = make([]float64, m)
+		for j, tr := range c.tracks {
+			gap := t - tr.lastSeen
+			dist := math.Hypot(d.x-tr.x, d.y-tr.y)
+			g := gate + 0.3*math.Max(0, gap-1.0/30)
+			if dist > g {
+				cost[i][j] = math.Inf(1)
+				continue
+			}
+			cost[i][j] = dist / g
+			if d.visionID == tr.visionID {
+				cost[i][j] -= 0.05
+			}
+		}
+	}
+	// Exhaustive search over assignments (a handful of hands at most).
+	best := make([]int, n)
+	cur := make([]int, n)
+	bestCost := math.Inf(1)
+	used := make([]bool, m)
+	var search func(i int, acc float64)
+	search = func(i int, acc float64) {
+		if acc >= bestCost {
+			return
+		}
+		if i == n {
+			bestCost = acc
+			copy(best, cur)
+			return
+		}
+		for j := 0; j < m; j++ {
+			if !used[j] && !math.IsInf(cost[i][j], 1) {
+				used[j] = true
+				cur[i] = j
+				search(i+1, acc+cost[i][j])
+				used[j] = false
+			}
+		}
+		cur[i] = -1
+		search(i+1, acc+1)
+	}
+	search(0, 0)
+
+	var rest []int
+	for i := 0; i < n; i++ {
+		if best[i] >= 0 {
+			c.updateTrack(c.tracks[best[i]], t, dets[i], false)
+		} else {
+			rest = append(rest, i)
+		}
+	}
+	for _, i := range rest {
+		d := dets[i]
+		if len(c.tracks) < c.r.Tracking.MaxHands {
+			tr := c.newTrack(t, d, c.freeID(d.x))
+			c.tracks = append(c.tracks, tr)
+			c.updateTrack(tr, t, d, false)
+			continue
+		}
+		// All hands are taken: the nearest hand not seen in this frame has
+		// been lifted and put down elsewhere.
+		var pick *track
+		bd := math.Inf(1)
+		for _, tr := range c.tracks {
+			if tr.lastSeen >= t {
+				continue
+			}
+			if dd := math.Hypot(d.x-tr.x, d.y-tr.y); dd < bd {
+				pick, bd = tr, dd
+			}
+		}
+		if pick != nil {
+			c.updateTrack(pick, t, d, true)
+		}
+	}
+}
+
+// updateTrack feeds one detection to a track; jump says the hand was lifted
+// and put down elsewhere.
+func (c *Coach) updateTrack(tr *track, t float64, d det, jump bool) {
+	r := c.r
+	if jump {
+		c.endAscent(tr, tr.lastSeen, endLost)
+		tr.fx, tr.fy = newOneEuro(r.Smoothing), newOneEuro(r.Smoothing)
+		tr.tu.reset()
+		tr.tv.reset()
+		tr.hist = tr.hist[:0]
+		tr.peakOK = false
+		tr.minOK = false
+		tr.fastSince, tr.spineSince = -1, -1
+		for i := range tr.inZone {
+			tr.inZone[i] = false
+		}
+		if !tr.active {
+			tr.onBackSince = -1
+		}
+	}
+	gap := t - tr.lastSeen
+	if !jump && gap > 0.3 && !tr.active {
+		tr.onBackSince = -1 // not seen steadily
+	}
+	tr.lastSeen = t
+	tr.visionID = d.visionID
+	tr.x = tr.fx.filter(t, d.x)
+	tr.y = tr.fy.filter(t, d.y)
+	tr.u, tr.v = tr.x*c.l/c.h, tr.y
+	tr.uT = tr.tu.push(t, tr.u)
+	tr.vT = tr.tv.push(t, tr.v)
+	tr.hist = append(tr.hist, pt{t: t, x: tr.x, y: tr.y})
+	c.trimHist(tr, t)
+	tr.speed = c.speedOf(tr, t)
+
+	tk := r.Tracking
+	tr.onBack = math.Abs(tr.u) <= tk.BackUMax && tr.v >= tk.BackVMin && tr.v <= tk.BackVMax
+	tr.onBackT = math.Abs(tr.uT) <= tk.BackUMax && tr.vT >= tk.BackVMin && tr.vT <= tk.BackVMax
+
+	// Getting into place.
+	if !tr.active && !c.paused {
+		if tr.onBack {
+			if tr.onBackSince < 0 {
+				tr.onBackSince = t
+			}
+			if t-tr.onBackSince >= tr.needSettle-1e-9 {
+				tr.active, tr.activeAt = true, t
+				c.live = true
+				tr.fastSince, tr.spineSince = -1, -1
+				tr.peakOK = false
+				for i := range tr.inZone {
+					tr.inZone[i] = false
+				}
+			}
+		} else {
+			tr.onBackSince = -1
+		}
+	}
+	judging := tr.active && !c.paused
+
+	if judging {
+		c.checkContinuous(tr, t)
+	}
+	c.segment(tr, t)
+}
+
+// trimHist keeps what an open ascent needs, and a few seconds besides.
+func (c *Coach) trimHist(tr *track, t float64) {
+	keepFrom := t - 4*c.r.Tracking.TrendWindow - c.r.Pace.SpeedWindow - 1
+	if tr.asc != nil {
+		keepFrom = math.Min(keepFrom, tr.asc.minT-3*c.r.Tracking.TrendWindow)
+	} else if tr.minOK {
+		keepFrom = math.Min(keepFrom, tr.minT-3*c.r.Tracking.TrendWindow)
+	}
+	keepFrom = math.Max(keepFrom, t-600) // at most ten minutes of path
+	i := 0
+	for i < len(tr.hist) && tr.hist[i].t < keepFrom {
+		i++
+	}
+	if i > 0 && i > len(tr.hist)/4 {
+		tr.hist = append(tr.hist[:0], tr.hist[i:]...)
+	}
+}
+
+// speedOf is the hand's speed smoothed over the speed window: the distance
+// covered in the window divided by its length, L/s.
+func (c *Coach) speedOf(tr *track, t float64) float64 {
+	w := c.r.Pace.SpeedWindow
+	h := tr.hist
+	if len(h) < 2 {
+		return 0
+	}
+	cur := h[len(h)-1]
+	j := -1
+	for i := len(h) - 2; i >= 0; i-- {
+		if h[i].t <= t-w+1e-9 {
+			j = i
+			break
+		}
+	}
+	if j < 0 {
+		j = 0
+		if cur.t-h[0].t < w/2 {
+			return 0
+		}
+	}
+	dt := cur.t - h[j].t
+	if dt <= 0 {
+		return 0
+	}
+	return math.Hypot(cur.x-h[j].x, cur.y-h[j].y) / dt
+}
+
+// checkContinuous checks what is judged frame by frame: pace, the spine,
+// sliding down the back, the zones.
+func (c *Coach) checkContinuous(tr *track, t float64) {
+	r := c.r
+	// too_fast: smoothed speed over the limit for longer than the persistence.
+	if tr.onBack && tr.speed > r.Pace.SpeedLimit {
+		if tr.fastSince < 0 {
+			tr.fastSince = t
+		}
+		if t-tr.fastSince > r.Pace.TooFastPersist-1e-9 {
+			c.fault(tr, t, models.CodeTooFast)
+		}
+	} else {
+		tr.fastSince = -1
+	}
+	// on_spine.
+	if math.Abs(tr.u) < r.Spine.UMax && tr.v > r.Spine.VMin && tr.v < r.Spine.VMax {
+		if tr.spineSince < 0 {
+			tr.spineSince = t
+		}
+		if t-tr.spineSince > r.Spine.Persist-1e-9 {
+			c.fault(tr, t, models.CodeOnSpine)
+		}
+	} else {
+		tr.spineSince = -1
+	}
+	// wrong_direction: the de-circled v falls by more than the drop while on
+	// the back (off the back, e.g. down the arms, the peak is forgotten).
+	if tr.onBackT {
+		if !tr.peakOK || tr.vT > tr.peak {
+			tr.peak, tr.peakOK = tr.vT, true
+		}
+		if tr.peak-tr.vT > r.WrongDirection.Drop {
+			c.fault(tr, t, models.CodeWrongDirection)
+			tr.peak = tr.vT
+		}
+	} else {
+		tr.peakOK = false
+	}
+	// avoid_zone: entering a zone.
+	for i, z := range c.zones {
+		in := pointInPolygon(tr.u, tr.v, z.Points)
+		if in && !tr.inZone[i] {
+			c.fault(tr, t, models.CodeAvoidZone)
+		}
+		tr.inZone[i] = in
+	}
+}
+
+// fault raises a frame-by-frame fault: it is told (debounced) and, during an
+// ascent, held against the stroke.
+func (c *Coach) fault(tr *track, t float64, code models.Code) {
+	id := tr.id
+	told := c.emit(t, code, &id)
+	if tr.asc != nil {
+		tr.asc.faults[code] = true
+		if told {
+			tr.asc.told[code] = true
+		}
+	}
+}
+
+// segment runs the stroke phases: an ascent starts when the de-circled v
+// has risen AscentRise above its lowest point on the back, and ends when it
+// falls TurnDrop below its highest (the hand turned back), or when the hand
+// leaves the back or is lost. The gaps between the two thresholds are the
+// hysteresis that keeps jitter from splitting or doubling a stroke.
+func (c *Coach) segment(tr *track, t float64) {
+	tk := c.r.Tracking
+	if tr.asc == nil {
+		if tr.onBackT {
+			if !tr.minOK || tr.vT <= tr.minV {
+				tr.minV, tr.minT, tr.minOK = tr.vT, t, true
+			}
+			if tr.vT-tr.minV >= tk.AscentRise {
+				tr.asc = &ascent{confirmT: t, minT: tr.minT, maxT: tr.vT, maxTT: t,
+					faults: map[models.Code]bool{}, told: map[models.Code]bool{}}
+				tr.phase = models.PhaseAscent
+			}
+		} else {
+			tr.minOK = false
+		}
+		if tr.asc == nil {
+			tr.phase = models.PhaseIdle
+			if tr.lastReach && t-tr.lastEndT < 8 {
+				if tr.vT > tr.postPeak {
+					tr.postPeak = tr.vT
+				}
+				tr.phase = models.PhaseAcross
+				if tr.postPeak-tr.vT > tk.TurnDrop || math.Abs(tr.uT) > tk.BackUMax && tr.vT < tr.postPeak-tk.TurnDrop/2 {
+					tr.phase = models.PhaseDown
+				}
+			}
+		}
+		return
+	}
+	a := tr.asc
+	if tr.speed > a.peakSpeed && tr.onBack {
+		a.peakSpeed = tr.speed
+	}
+	if tr.vT > a.maxT {
+		a.maxT, a.maxTT = tr.vT, t
+	}
+	switch {
+	case !tr.onBackT:
+		c.endAscent(tr, t, endLeft)
+	case tr.vT < a.maxT-tk.TurnDrop:
+		c.endAscent(tr, t, endTurn)
+	}
+}
+
+// endAscent closes the open ascent of a track and judges it.
+func (c *Coach) endAscent(tr *track, t float64, why endReason) {
+	a := tr.asc
+	if a == nil {
+		return
+	}
+	tr.asc = nil
+	tr.minOK = false
+	tr.phase = models.PhaseIdle
+	if !tr.active || c.paused {
+		return
+	}
+	st, ok := c.judge(tr, a, t, why)
+	if !ok {
+		return
+	}
+	tr.lastReach = !contains(st.Verdicts, models.CodeReachShoulders)
+	tr.lastEndT = st.End
+	tr.postPeak = tr.vT
+	if tr.lastReach {
+		tr.phase = models.PhaseAcross
+	}
+	c.strokes = append(c.strokes, st)
+	c.pendStrokes = append(c.pendStrokes, st)
+	id := tr.id
+	for _, code := range st.Verdicts {
+		if a.told[code] {
+			continue // already said during the ascent
+		}
+		c.emit(st.End, code, &id)
+	}
+}
+
+func contains(cs []models.Code, c models.Code) bool {
+	for _, x := range cs {
+		if x == c {
+			return true
+		}
+	}
+	return false
+}
+
+// judge measures a finished ascent on its recorded path and checks it
+// against the routine. ok is false when it was no stroke at all (too small a
+// rise, or a video that ended mid-stroke).
+func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.Stroke, bool) {
+	r := c.r
+	w := r.Tracking.TrendWindow
+	lo := a.minT - 3*w
+	var seg []pt
+	for _, p := range tr.hist {
+		if p.t >= lo && p.t <= t+1e-9 {
+			seg = append(seg, p)
+		}
+	}
+	if len(seg) < 8 {
+		return models.Stroke{}, false
+	}
+	// First cut with the trend window, then again with a window of one
+	// circle period, which takes the circles out of the drift exactly.
+	iS, iE, startV, topV := cut(seg, w, 0.02)
+	if topV-startV < r.Tracking.AscentMinRise {
+		return models.Stroke{}, false
+	}
+	circ := countCircles(seg[iS:iE+1], r.Circles.RadiusMin, r.Circles.RadiusMax, w)
+	if circ.Revs >= 1 {
+		period := math.Max(0.3, math.Min((seg[iE].t-seg[iS].t)/circ.Revs, 3*w))
+		iS, iE, startV, topV = cut(seg, period, 0.02+circ.Radius/2)
+		circ = countCircles(seg[iS:iE+1], r.Circles.RadiusMin, r.Circles.RadiusMax, period)
+	}
+	if debugJudge {
+		fmt.Printf("judge seg %.2f..%.2f n=%d start=%.2f@%.2f top=%.2f@%.2f circ=%+v\n", seg[0].t, seg[len(seg)-1].t, len(seg), startV, seg[iS].t, topV, seg[iE].t, circ)
+	}
+	start, end := seg[iS].t, seg[iE].t
+	maxV := math.Inf(-1)
+	for i := iS; i < len(seg); i++ {
+		if seg[i].t > end+w {
+			break
+		}
+		maxV = math.Max(maxV, seg[i].y)
+	}
+	reached := maxV >= r.Shoulders.VMin
+	if why == endFinish && !reached {
+		return models.Stroke{}, false
+	}
+	// A stroke that covers only part of the way (started high or stopped
+	// short) is held to its share of the time and circles, so that one fault
+	// is not reported as three.
+	top := math.Min(maxV, r.Shoulders.VMin)
+	frac := (top - math.Max(startV, 0)) / (r.Shoulders.VMin - r.Start.VMax)
+	frac = math.Max(0, math.Min(1, frac))
+
+	var v []models.Code
+	if startV > r.Start.VMax {
+		v = append(v, models.CodeStartLow)
+	}
+	if !reached {
+		v = append(v, models.CodeReachShoulders)
+	}
+	if a.faults[models.CodeTooFast] || end-start < r.Pace.MinAscent*frac-1e-9 {
+		v = append(v, models.CodeTooFast)
+	}
+	if r.Circles.MinCount > 0 && circ.Revs+0.25 < float64(r.Circles.MinCount)*frac {
+		v = append(v, models.CodeNoCircles)
+	}
+	if a.faults[models.CodeOnSpine] {
+		v = append(v, models.CodeOnSpine)
+	}
+	if a.faults[models.CodeAvoidZone] {
+		v = append(v, models.CodeAvoidZone)
+	}
+	if len(v) == 0 {
+		v = []models.Code{models.CodeGoodStroke}
+	}
+	return models.Stroke{
+		Start:     round3(start),
+		End:       round3(end),
+		Hand:      tr.id,
+		Circles:   int(math.Floor(circ.Revs + 0.25)),
+		PeakSpeed: round3(a.peakSpeed),
+		Verdicts:  v,
+	}, true
+}
+
+var debugJudge = false
+
+// cut finds an ascent on a path: the bottom (lowest de-circled point before
+// the top) and the top (highest de-circled point), and the indexes of the
+// last moment near the bottom and the first moment near the top.
+func cut(seg []pt, window, eps float64) (iS, iE int, startV, topV float64) {
+	cen := centres(seg, window)
+	iTop := 0
+	for i := range cen {
+		if cen[i].y > cen[iTop].y {
+			iTop = i
+		}
+	}
+	iBot := 0
+	for i := 0; i <= iTop; i++ {
+		if cen[i].y < cen[iBot].y {
+			iBot = i
+		}
+	}
+	startV, topV = cen[iBot].y, cen[iTop].y
+	iS = iBot
+	for i := iBot; i <= iTop; i++ {
+		if cen[i].y <= startV+eps {
+			iS = i
+		}
+	}
+	iE = iTop
+	for i := iS; i <= iTop; i++ {
+		if cen[i].y >= topV-eps {
+			iE = i
+			break
+		}
+	}
+	return iS, iE, startV, topV
+}
