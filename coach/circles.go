@@ -20,50 +20,105 @@ type circleResult struct {
 	Radius float64
 }
 
-// centres returns the centred moving average of the path over a window: the
-// path with its circles taken out (the drift up the back).
+// centres returns the path's drift: at each point, a straight line fitted
+// over a centred window (local linear regression), which takes the circles
+// out of the path and, unlike a plain mean, stays unbiased near the ends.
 func centres(p []pt, window float64) []pt {
 	out := make([]pt, len(p))
 	lo, hi := 0, 0
-	var sx, sy float64
+	var n, st, stt, sx, sy, stx, sty float64
+	t0 := 0.0
+	if len(p) > 0 {
+		t0 = p[0].t
+	}
+	add := func(q pt, k float64) {
+		q.t -= t0
+		n += k
+		st += k * q.t
+		stt += k * q.t * q.t
+		sx += k * q.x
+		sy += k * q.y
+		stx += k * q.t * q.x
+		sty += k * q.t * q.y
+	}
 	for i := range p {
 		for hi < len(p) && p[hi].t <= p[i].t+window/2 {
-			sx += p[hi].x
-			sy += p[hi].y
+			add(p[hi], 1)
 			hi++
 		}
 		for lo < hi && p[lo].t < p[i].t-window/2 {
-			sx -= p[lo].x
-			sy -= p[lo].y
+			add(p[lo], -1)
 			lo++
 		}
-		n := float64(hi - lo)
-		out[i] = pt{t: p[i].t, x: sx / n, y: sy / n}
+		ti := p[i].t - t0
+		mt := st / n
+		den := stt/n - mt*mt
+		cx, cy := sx/n, sy/n
+		if den > 1e-9 && hi-lo >= 3 {
+			bx := (stx/n - mt*cx) / den
+			by := (sty/n - mt*cy) / den
+			cx += bx * (ti - mt)
+			cy += by * (ti - mt)
+		}
+		out[i] = pt{t: p[i].t, x: cx, y: cy}
 	}
 	return out
 }
 
 // countCircles counts the circles of a path by the winding angle of the
-// path around its moving centre (the path less its drift). It turns either
-// way, copes with ellipses, and ignores loops whose mean radius is outside
-// [rMin, rMax] (jitter below, big sweeps above).
+// path around its drift (the path less a local straight-line fit over one
+// circle period). It turns either way, copes with ellipses, and ignores loops
+// whose mean radius is outside [rMin, rMax] (jitter below, big sweeps
+// above). window is the drift window used when no period can be estimated.
 func countCircles(p []pt, rMin, rMax, window float64) circleResult {
 	if len(p) < 8 {
 		return circleResult{}
 	}
-	first := wind(p, centres(p, window), rMin, rMax)
-	// Second pass: a centring window of one circle period takes the circles
-	// out of the centre exactly.
-	if first.turns >= 1 {
-		dur := p[len(p)-1].t - p[0].t
-		period := dur / first.turns
-		period = math.Max(0.3, math.Min(period, 3*window))
-		if math.Abs(period-window) > 0.05 {
-			second := wind(p, centres(p, period), rMin, rMax)
-			return second.result()
+	if per, ok := estimatePeriod(p, rMin); ok {
+		window = per
+	}
+	return wind(p, centres(p, window), rMin, rMax).result()
+}
+
+// estimatePeriod estimates the circle period from the side-to-side swings
+// of the path (across the back there is little drift to remove): swings
+// smaller than rMin are ignored.
+func estimatePeriod(p []pt, rMin float64) (float64, bool) {
+	c := centres(p, 2.5)
+	half := 0
+	var first, last float64
+	dir := 0
+	ext := p[0].x - c[0].x
+	for i := range p {
+		x := p[i].x - c[i].x
+		switch {
+		case dir >= 0 && x > ext:
+			ext = x
+			if dir == 0 && x-(p[0].x-c[0].x) > rMin {
+				dir = 1
+			}
+		case dir <= 0 && x < ext:
+			ext = x
+			if dir == 0 && (p[0].x-c[0].x)-x > rMin {
+				dir = -1
+			}
+		}
+		if dir == 1 && ext-x > rMin || dir == -1 && x-ext > rMin {
+			// A swing turned: it peaked at ext.
+			if half == 0 {
+				first = p[i].t
+			}
+			last = p[i].t
+			half++
+			dir = -dir
+			ext = x
 		}
 	}
-	return first.result()
+	if half < 3 {
+		return 0, false
+	}
+	per := 2 * (last - first) / float64(half-1)
+	return math.Max(0.3, math.Min(per, 3)), true
 }
 
 type winding struct {

@@ -500,11 +500,20 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	if topV-startV < r.Tracking.AscentMinRise {
 		return models.Stroke{}, false
 	}
+	// The circles come out of the drift exactly with a window of one circle
+	// period; cut again with it, and count the circles of the ascent and of
+	// the half period either side of it (the first and last circles).
 	circ := countCircles(seg[iS:iE+1], r.Circles.RadiusMin, r.Circles.RadiusMax, w)
-	if circ.Revs >= 1 {
-		period := math.Max(0.3, math.Min((seg[iE].t-seg[iS].t)/circ.Revs, 3*w))
-		iS, iE, startV, topV = cut(seg, period, 0.02+circ.Radius/2)
-		circ = countCircles(seg[iS:iE+1], r.Circles.RadiusMin, r.Circles.RadiusMax, period)
+	if per, ok := estimatePeriod(seg[iS:iE+1], r.Circles.RadiusMin); ok {
+		iS, iE, startV, topV = cut(seg, per, 0.02+circ.Radius/2)
+		ja, jb := iS, iE
+		for ja > 0 && seg[ja-1].t >= seg[iS].t-per/2 {
+			ja--
+		}
+		for jb < len(seg)-1 && seg[jb+1].t <= seg[iE].t+per/2 {
+			jb++
+		}
+		circ = countCircles(seg[ja:jb+1], r.Circles.RadiusMin, r.Circles.RadiusMax, per)
 	}
 	if debugJudge {
 		fmt.Printf("judge seg %.2f..%.2f n=%d start=%.2f@%.2f top=%.2f@%.2f circ=%+v\n", seg[0].t, seg[len(seg)-1].t, len(seg), startV, seg[iS].t, topV, seg[iE].t, circ)
