@@ -1,0 +1,736 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"image"
+	"io"
+	"math"
+	"os"
+	"path/filepath"
+	"runtime"
+	"sort"
+	"time"
+
+	"github.com/backcoach/backcoach/coach"
+	"github.com/backcoach/backcoach/models"
+	"github.com/backcoach/backcoach/vision"
+	"github.com/backcoach/backcoach/web"
+	"github.com/rs/zerolog"
+	"gocv.io/x/gocv"
+)
+
+func init() {
+	register("serve", "coach live: camera to the browser overlay, with the phone remote", runServe)
+}
+
+// ServeConfig is everything `backcoach serve` needs, after the flags.
+type ServeConfig struct {
+	// Spec is the video source. Demo marks the bundled demo recording.
+	Spec vision.SourceSpec
+	Demo bool
+	// Loop plays a file source again from the start when it ends.
+	Loop bool
+	// Vision options (head, fixed back, tracker).
+	Vision vision.Options
+	// Routine is the routine to coach.
+	Routine *coach.Routine
+	// Web is the HTTP server's configuration (listen address, token).
+	Web web.Config
+	// DataDir is where session logs go.
+	DataDir string
+	// JPEGQuality of the video sent to the page (default 70).
+	JPEGQuality int
+	// AutoStart skips waiting for the checklist (tests).
+	AutoStart bool
+	// OnReady, if set, is called with the overlay's URL once serving.
+	OnReady func(url string)
+}
+
+func runServe(ctx context.Context, app *App, args []string) error {
+	fs := app.flags("serve", "[--camera N | --source URL|PIPELINE | --video FILE [--loop]] [flags]")
+	var vf visionFlags
+	vf.define(fs)
+	camera := fs.Int("camera", -1, "camera number (0 is the first camera)")
+	source := fs.String("source", "", "a stream URL (e.g. a phone's http://…/video or rtsp://…) or a GStreamer pipeline")
+	video := fs.String("video", "", "play a recorded video at its real pace, as if live")
+	loop := fs.Bool("loop", false, "with --video: play it again from the start when it ends")
+	listen := fs.String("listen", web.DefaultListen, "address to serve the pages on; use 0.0.0.0:8080 with --token to let a phone on your Wi-Fi open the remote")
+	token := fs.String("token", "", "access code every page and phone must carry (required unless --listen is this computer only)")
+	data := fs.String("data", "", "folder for session logs (default $XDG_DATA_HOME/backcoach or ~/.local/share/backcoach)")
+	if err := app.parse(fs, args); err != nil {
+		return err
+	}
+	if fs.NArg() > 0 {
+		return badArgs("unexpected argument %q (a video goes with --video FILE)", fs.Arg(0))
+	}
+	n := 0
+	for _, set := range []bool{*camera >= 0, *source != "", *video != ""} {
+		if set {
+			n++
+		}
+	}
+	if n > 1 {
+		return badArgs("choose one of --camera, --source and --video")
+	}
+	if *loop && *video == "" {
+		return badArgs("--loop goes with --video FILE")
+	}
+	opts, err := vf.options()
+	if err != nil {
+		return err
+	}
+	routine, err := vf.loadRoutine()
+	if err != nil {
+		return err
+	}
+	cfg := ServeConfig{Vision: opts, Routine: routine, Loop: *loop,
+		Web: web.Config{Listen: *listen, Token: *token}, DataDir: *data}
+	switch {
+	case *camera >= 0:
+		cfg.Spec = vision.SourceSpec{Camera: *camera, UseCam: true}
+	case *source != "":
+		cfg.Spec = vision.ParseCameraOrSource(*source)
+	case *video != "":
+		if _, err := os.Stat(*video); err != nil {
+			return badInput(fmt.Errorf("--video %s: %w", *video, err))
+		}
+		cfg.Spec = vision.SourceSpec{File: *video}
+	default:
+		// No source given: the first camera, or the demo recording.
+		if cameraPresent(0) {
+			cfg.Spec = vision.SourceSpec{Camera: 0, UseCam: true}
+		} else {
+			demo, err := findDemo()
+			if err != nil {
+				return err
+			}
+			app.Log.Warn().Str("video", demo).Msg("no camera found: playing the demo recording (use --camera N or --source to pick a camera)")
+			cfg.Spec, cfg.Demo, cfg.Loop = vision.SourceSpec{File: demo}, true, true
+		}
+	}
+	if cfg.DataDir == "" {
+		if cfg.DataDir, err = web.DefaultDataDir(); err != nil {
+			return err
+		}
+	}
+	cfg.OnReady = func(url string) {
+		fmt.Fprintf(app.Stdout, "backcoach is running. Open this address in your browser:\n\n    %s\n\n", url)
+		if cfg.Web.Token == "" {
+			fmt.Fprintln(app.Stdout, "The phone remote works on this computer only; to use a phone on your Wi-Fi, restart with --listen 0.0.0.0:8080 --token SOMESECRET.")
+		}
+		fmt.Fprintln(app.Stdout, "Press Ctrl-C to finish the session.")
+	}
+	return Serve(ctx, cfg, app.Log)
+}
+
+// cameraPresent reports whether camera n seems to exist (Linux: its device
+// node; elsewhere we try to open it).
+func cameraPresent(n int) bool {
+	if runtime.GOOS == "linux" {
+		_, err := os.Stat(fmt.Sprintf("/dev/video%d", n))
+		return err == nil
+	}
+	src, err := vision.Open(vision.SourceSpec{Camera: n, UseCam: true})
+	if err != nil {
+		return false
+	}
+	src.Close()
+	return true
+}
+
+// findDemo locates the bundled demo recording: $BACKCOACH_DEMO, or
+// testdata/correct*.mp4 beside the executable or in the working folder (or
+// a folder above it, so that it works from anywhere in the repository).
+func findDemo() (string, error) {
+	if p := os.Getenv("BACKCOACH_DEMO"); p != "" {
+		if _, err := os.Stat(p); err == nil {
+			return p, nil
+		}
+	}
+	var dirs []string
+	if exe, err := os.Executable(); err == nil {
+		if r, err := filepath.EvalSymlinks(exe); err == nil {
+			exe = r
+		}
+		d := filepath.Dir(exe)
+		dirs = append(dirs, filepath.Join(d, "testdata"), filepath.Join(d, "..", "testdata"),
+			filepath.Join(d, "..", "..", "testdata"), filepath.Join(d, "..", "share", "backcoach"))
+	}
+	if wd, err := os.Getwd(); err == nil {
+		for i := 0; i < 5; i++ {
+			dirs = append(dirs, filepath.Join(wd, "testdata"))
+			wd = filepath.Dir(wd)
+		}
+	}
+	for _, d := range dirs {
+		m, _ := filepath.Glob(filepath.Join(d, "correct*.mp4"))
+		if len(m) > 0 {
+			sort.Strings(m)
+			return m[0], nil
+		}
+	}
+	return "", errors.New("no camera found, and the demo recording (testdata/correct*.mp4) is not here either: plug in a camera, or play a video with --video FILE")
+}
+
+// Serve runs a live session until ctx ends: capture, vision, coach, the web
+// server and the session log. It writes the summary before returning.
+func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
+	if cfg.Routine == nil {
+		cfg.Routine = coach.DefaultRoutine()
+	}
+	if cfg.JPEGQuality <= 0 {
+		cfg.JPEGQuality = 70
+	}
+	id, err := newSessionID()
+	if err != nil {
+		return err
+	}
+	s := &session{cfg: cfg, log: log, id: id, start: time.Now(),
+		in: make(chan models.ClientMsg, 64), camera: models.CameraOK}
+	s.coaching = cfg.AutoStart
+	wcfg := cfg.Web
+	wcfg.OnMessage = func(kind web.Kind, m models.ClientMsg) {
+		select {
+		case s.in <- m:
+		default:
+			log.Warn().Str("type", string(m.Type)).Msg("dropped a browser message: the coach is busy")
+		}
+	}
+	srv, err := web.NewServer(wcfg, log.With().Str("part", "web").Logger())
+	if err != nil {
+		return badArgs("%v", err)
+	}
+	s.srv, s.hub = srv, srv.Hub()
+	proc, err := vision.NewProcessor(cfg.Vision)
+	if err != nil {
+		return badArgs("%v", err)
+	}
+	s.proc = proc
+	defer proc.Close()
+
+	s.slog, err = web.OpenSessionLog(cfg.DataDir, id)
+	if err != nil {
+		return err
+	}
+	defer s.slog.Close()
+	if err := srv.Listen(); err != nil {
+		return err
+	}
+
+	srvCtx, stopServer := context.WithCancel(context.Background())
+	defer stopServer()
+	srvDone := make(chan error, 1)
+	go func() { srvDone <- srv.Serve(srvCtx) }()
+
+	s.logEvent(web.EventStart, map[string]any{"source": cfg.Spec.String(), "demo": cfg.Demo,
+		"routine": cfg.Routine.Name, "url": srv.URL()})
+	s.publishHello()
+	s.publishStatus("")
+	log.Info().Str("session", id).Str("source", cfg.Spec.String()).Bool("demo", cfg.Demo).
+		Str("log", s.slog.Path()).Msg("session started")
+	if cfg.OnReady != nil {
+		cfg.OnReady(srv.URL())
+	}
+
+	frames := make(chan capFrame, 1)
+	restart := make(chan struct{}, 1)
+	events := make(chan string, 8)
+	capCtx, stopCapture := context.WithCancel(ctx)
+	capDone := make(chan struct{})
+	go func() {
+		defer close(capDone)
+		capture(capCtx, cfg.Spec, cfg.Loop, frames, restart, events, log.With().Str("part", "capture").Logger())
+	}()
+	s.restart = restart
+
+	s.loop(ctx, frames, events)
+
+	stopCapture()
+	<-capDone
+	// Frames the capture left behind are ours to close.
+	select {
+	case f := <-frames:
+		f.mat.Close()
+	default:
+	}
+	s.finish()
+	// Let the browsers get the summary, then stop serving.
+	time.Sleep(300 * time.Millisecond)
+	stopServer()
+	if err := <-srvDone; err != nil {
+		return err
+	}
+	st := s.hub.Stats()
+	log.Info().Int64("sent", st.Sent).Int64("dropped_frames", st.DroppedFrames).
+		Int64("slow_clients_cut", st.Disconnected).Str("log", s.slog.Path()).Msg("session finished")
+	return nil
+}
+
+func newSessionID() (string, error) {
+	b := make([]byte, 3)
+	if _, err := rand.Read(b); err != nil {
+		return "", fmt.Errorf("make session id: %w", err)
+	}
+	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b), nil
+}
+
+// capFrame is one captured frame; whoever takes it from the channel owns mat.
+type capFrame struct {
+	mat gocv.Mat
+	at  time.Time // capture time
+}
+
+// capture reads frames into the one-slot channel out, newest first: a frame
+// the processing loop has not taken yet is replaced (and closed here, as it
+// never reached the loop). Files are played at their real pace. Live sources
+// are reopened with backoff when they fail.
+func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan capFrame,
+	restart <-chan struct{}, events chan<- string, log zerolog.Logger) {
+	event := func(e string) {
+		select {
+		case events <- e:
+		default:
+		}
+	}
+	backoff := 500 * time.Millisecond
+	sleep := func(d time.Duration) bool {
+		t := time.NewTimer(d)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return false
+		case <-t.C:
+			return true
+		}
+	}
+	for ctx.Err() == nil {
+		src, err := vision.Open(spec)
+		if err != nil {
+			log.Warn().Err(err).Dur("retry_in", backoff).Msg("cannot open the video source")
+			event(models.CameraLost)
+			if !sleep(backoff) {
+				return
+			}
+			backoff = min(backoff*2, 5*time.Second)
+			continue
+		}
+		backoff = 500 * time.Millisecond
+		fps := src.FPS()
+		t0 := time.Now()
+		k := 0
+		misses := 0
+		ended, restarted := false, false
+		for ctx.Err() == nil {
+			if !spec.Live() {
+				due := t0.Add(time.Duration(float64(k) / fps * float64(time.Second)))
+				if d := time.Until(due); d > 0 {
+					t := time.NewTimer(d)
+					select {
+					case <-ctx.Done():
+						t.Stop()
+					case <-restart:
+						t.Stop()
+						restarted = true
+					case <-t.C:
+					}
+					if restarted || ctx.Err() != nil {
+						break
+					}
+				} else if d < -time.Second {
+					t0 = time.Now().Add(-time.Duration(float64(k) / fps * float64(time.Second))) // fell behind: don't rush
+				}
+			}
+			m := gocv.NewMat()
+			err := src.Read(&m)
+			if err != nil {
+				m.Close()
+				if errors.Is(err, io.EOF) {
+					ended = true
+					break
+				}
+				misses++
+				if misses >= 10 {
+					log.Warn().Err(err).Msg("the camera stopped giving pictures; reconnecting")
+					event(models.CameraLost)
+					break
+				}
+				continue
+			}
+			misses = 0
+			k++
+			f := capFrame{mat: m, at: time.Now()}
+			select {
+			case out <- f:
+			default:
+				select {
+				case old := <-out:
+					old.mat.Close()
+				default:
+				}
+				out <- f
+			}
+		}
+		src.Close()
+		switch {
+		case ctx.Err() != nil:
+			return
+		case restarted:
+			continue
+		case ended && loop:
+			continue
+		case ended:
+			event(models.CameraEnd)
+			select { // wait for a restart (the checklist's start) or the end
+			case <-ctx.Done():
+				return
+			case <-restart:
+				continue
+			}
+		default:
+			if !sleep(backoff) {
+				return
+			}
+			backoff = min(backoff*2, 5*time.Second)
+		}
+	}
+}
+
+// session is the state of one live session. Only the processing loop
+// touches it.
+type session struct {
+	cfg   ServeConfig
+	log   zerolog.Logger
+	id    string
+	start time.Time
+	srv   *web.Server
+	hub   *web.Hub
+	slog  *web.SessionLog
+	proc  *vision.Processor
+	coach *coach.Coach
+
+	in      chan models.ClientMsg
+	restart chan struct{}
+
+	width, height int
+	calibrated    bool
+	coaching      bool
+	stopped       bool
+	finished      bool
+	camera        string
+	zones         []models.Zone
+	lastFrame     time.Time
+	nframes       int
+	lastT         float64
+	noBackWarned  time.Time
+}
+
+// now is the session time in seconds.
+func (s *session) now() float64 {
+	t := time.Since(s.start).Seconds()
+	if t <= s.lastT {
+		t = s.lastT + 1e-3
+	}
+	return t
+}
+
+func (s *session) logEvent(event string, data any) {
+	if err := s.slog.Write(event, time.Since(s.start).Seconds(), data); err != nil {
+		s.log.Error().Err(err).Msg("session log")
+	}
+}
+
+// loop is the processing loop: it owns every frame it takes and the coach.
+func (s *session) loop(ctx context.Context, frames chan capFrame, events <-chan string) {
+	watchdog := time.NewTicker(500 * time.Millisecond)
+	defer watchdog.Stop()
+	s.lastFrame = time.Now()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case f := <-frames:
+			s.frame(f)
+			f.mat.Close()
+		case m := <-s.in:
+			s.message(m)
+		case e := <-events:
+			s.cameraEvent(e)
+		case <-watchdog.C:
+			if s.camera == models.CameraOK && time.Since(s.lastFrame) > 2*time.Second {
+				s.cameraEvent(models.CameraLost)
+			}
+		}
+	}
+}
+
+func (s *session) cameraEvent(e string) {
+	if e == s.camera {
+		return
+	}
+	s.camera = e
+	msg := ""
+	switch e {
+	case models.CameraLost:
+		msg = "The camera stopped sending pictures. Check its cable or the phone's stream — coaching continues as soon as it is back."
+	case models.CameraEnd:
+		msg = "The recording has ended."
+		if s.coach != nil {
+			s.finish()
+		}
+	}
+	s.log.Info().Str("camera", e).Msg("camera status")
+	s.logEvent(web.EventStatus, map[string]any{"camera": e})
+	s.publishStatus(msg)
+}
+
+// frame handles one captured frame. It does not close f.mat.
+func (s *session) frame(f capFrame) {
+	s.lastFrame = time.Now()
+	if s.camera != models.CameraOK {
+		s.cameraEvent(models.CameraOK)
+	}
+	t := f.at.Sub(s.start).Seconds()
+	if t <= s.lastT {
+		t = s.lastT + 1e-3
+	}
+	s.lastT = t
+	if w, h := f.mat.Cols(), f.mat.Rows(); w != s.width || h != s.height {
+		s.width, s.height = w, h
+		s.publishHello()
+	}
+	obs, err := s.proc.Process(f.mat, s.nframes, t)
+	s.nframes++
+	if err != nil {
+		if time.Since(s.noBackWarned) > 10*time.Second {
+			s.noBackWarned = time.Now()
+			s.log.Warn().Err(err).Msg("calibration")
+			s.publishStatus("I can't find the back yet. Point the camera straight down at the bare back, waist to shoulders, with the head at the top.")
+		}
+	}
+	back, ok := s.proc.Back()
+	if ok && !s.calibrated {
+		s.calibrated = true
+		s.log.Info().Str("tracker", s.proc.TrackerName()).
+			Str("spine", fmt.Sprintf("(%.0f,%.0f)→(%.0f,%.0f)", back.SpineBottom.X, back.SpineBottom.Y, back.SpineTop.X, back.SpineTop.Y)).
+			Float64("half_width", math.Round(back.HalfWidth)).Msg("back calibrated")
+		s.logEvent(web.EventCalibration, map[string]any{"back": back, "tracker": s.proc.TrackerName(),
+			"width": s.width, "height": s.height})
+		s.publishHello()
+		s.publishStatus("")
+	}
+	s.ensureCoach()
+	fr := models.Frame{Type: models.MsgFrame, T: round3(t), I: obs.Index, Hands: []models.HandState{}, Phase: models.PhaseIdle}
+	if s.coach != nil && !s.finished {
+		up := s.coach.Observe(obs)
+		fr.Hands, fr.Phase, fr.I = up.Hands, up.Phase, up.Index
+		if fr.Hands == nil {
+			fr.Hands = []models.HandState{}
+		}
+		s.publishUpdate(up)
+	} else if ok {
+		for _, h := range obs.Hands {
+			u, v := back.UV(h.Pos())
+			fr.Hands = append(fr.Hands, models.HandState{ID: h.ID, X: h.X, Y: h.Y, U: u, V: v, Phase: models.PhaseIdle})
+		}
+	}
+	frameJSON, err := json.Marshal(fr)
+	if err != nil {
+		s.log.Error().Err(err).Msg("encode frame message")
+		frameJSON = nil
+	}
+	jpeg, err := s.encode(f.mat)
+	if err != nil {
+		s.log.Error().Err(err).Msg("encode video frame")
+	}
+	s.hub.PublishVideo(jpeg, frameJSON, f.at)
+}
+
+// encode makes the JPEG for the page, scaled down to at most 960 px wide.
+func (s *session) encode(m gocv.Mat) ([]byte, error) {
+	if m.Cols() <= 960 {
+		return vision.EncodeJPEG(m, s.cfg.JPEGQuality)
+	}
+	small := gocv.NewMat()
+	defer small.Close()
+	h := int(math.Round(float64(m.Rows()) * 960 / float64(m.Cols())))
+	gocv.Resize(m, &small, image.Pt(960, h), 0, 0, gocv.InterpolationArea)
+	return vision.EncodeJPEG(small, s.cfg.JPEGQuality)
+}
+
+// ensureCoach starts the coach once the checklist is done and the back is
+// calibrated.
+func (s *session) ensureCoach() {
+	if s.coach != nil || !s.coaching || !s.calibrated || s.finished {
+		return
+	}
+	back, _ := s.proc.Back()
+	s.coach = coach.New(s.cfg.Routine, back)
+	s.coach.SetZones(s.zones)
+	if s.stopped {
+		_, _ = s.coach.Receiver(s.now(), models.ActionStop)
+	}
+	s.log.Info().Int("zones", len(s.zones)).Msg("coaching started")
+}
+
+// publishUpdate sends and logs the strokes and feedback of a coach update.
+func (s *session) publishUpdate(up models.Update) {
+	for _, st := range up.Strokes {
+		s.logEvent(web.EventStroke, st)
+		if err := s.hub.Publish(models.StrokeMsg{Type: models.MsgStroke, Stroke: st}, web.Overlay); err != nil {
+			s.log.Error().Err(err).Msg("publish stroke")
+		}
+	}
+	for _, fb := range up.Feedback {
+		s.logEvent(web.EventFeedback, fb)
+		if err := s.hub.Publish(models.FeedbackMsg{Type: models.MsgFeedback, Feedback: fb}, web.Overlay); err != nil {
+			s.log.Error().Err(err).Msg("publish feedback")
+		}
+	}
+}
+
+// message handles one browser message.
+func (s *session) message(m models.ClientMsg) {
+	switch m.Type {
+	case models.MsgZones:
+		s.zones = m.Zones
+		if s.coach != nil {
+			s.coach.SetZones(m.Zones)
+		}
+		s.log.Info().Int("zones", len(m.Zones)).Msg("avoid zones marked")
+		s.logEvent(web.EventZones, map[string]any{"zones": m.Zones})
+		s.publishHello()
+	case models.MsgStart:
+		if s.coaching {
+			return
+		}
+		s.coaching = true
+		s.logEvent(web.EventCoaching, map[string]any{"zones": len(s.zones)})
+		if !s.cfg.Spec.Live() {
+			// A recording starts over so that the coach sees all of it.
+			select {
+			case s.restart <- struct{}{}:
+			default:
+			}
+		}
+		s.ensureCoach()
+		s.publishHello()
+		s.publishStatus("")
+	case models.MsgReceiver:
+		s.receiver(m.Action)
+	}
+}
+
+// receiver handles a press on the remote: coach, log, relay to every page.
+func (s *session) receiver(action string) {
+	t := s.now()
+	switch action {
+	case models.ActionStop:
+		s.stopped = true
+	case models.ActionResume:
+		s.stopped = false
+	}
+	var fb models.Feedback
+	var err error
+	if s.coach != nil {
+		fb, err = s.coach.Receiver(t, action)
+	} else {
+		code := models.Code(action)
+		fb = models.Feedback{T: t, Code: code, Message: code.Message()}
+		if action == models.ActionResume {
+			fb = models.Feedback{T: t}
+		}
+	}
+	s.log.Info().Str("action", action).Msg("receiver pressed")
+	s.logEvent(web.EventReceiver, map[string]any{"action": action, "stopped": s.stopped})
+	if perr := s.hub.Publish(models.ReceiverMsg{Type: models.MsgReceiver, Action: action, T: round3(t), Stopped: s.stopped}); perr != nil {
+		s.log.Error().Err(perr).Msg("publish receiver")
+	}
+	if err == nil && fb.Code != "" {
+		s.logEvent(web.EventFeedback, fb)
+		if perr := s.hub.Publish(models.FeedbackMsg{Type: models.MsgFeedback, Feedback: fb}, web.Overlay); perr != nil {
+			s.log.Error().Err(perr).Msg("publish feedback")
+		}
+	}
+	s.publishStatus("")
+}
+
+// finish closes the coaching session: last strokes, the summary (logged and
+// sent). It runs once.
+func (s *session) finish() {
+	if s.finished {
+		return
+	}
+	s.finished = true
+	var sum models.Summary
+	if s.coach != nil {
+		s.publishUpdate(s.coach.Finish(s.lastT))
+		sum = s.coach.Summary()
+	}
+	if sum.Codes == nil {
+		sum.Codes = map[models.Code]int{}
+	}
+	s.logEvent(web.EventSummary, sum)
+	if err := s.hub.PublishSticky("summary", models.SummaryMsg{Type: models.MsgSummary, Summary: sum}); err != nil {
+		s.log.Error().Err(err).Msg("publish summary")
+	}
+	s.log.Info().Int("strokes", sum.Strokes).Int("good_strokes", sum.GoodStrokes).Msg("session summary")
+}
+
+func (s *session) publishHello() {
+	back, ok := s.proc.Back()
+	h := models.Hello{
+		Type: models.MsgHello, Session: s.id, Routine: routineInfo(s.cfg.Routine),
+		Width: s.width, Height: s.height, Demo: s.cfg.Demo, Source: s.cfg.Spec.String(),
+		Tracker: s.proc.TrackerName(), Zones: s.zones, Coaching: s.coaching, Stopped: s.stopped,
+		Remote: s.srv.RemoteURL(), Phone: s.srv.PhoneReachable(),
+	}
+	if h.Zones == nil {
+		h.Zones = []models.Zone{}
+	}
+	if ok {
+		h.Back = &back
+	}
+	if h.Width == 0 {
+		h.Width, h.Height = 640, 480
+	}
+	if err := s.hub.PublishSticky("hello", h); err != nil {
+		s.log.Error().Err(err).Msg("publish hello")
+	}
+}
+
+func (s *session) publishStatus(msg string) {
+	st := models.Status{Type: models.MsgStatus, Camera: s.camera, Demo: s.cfg.Demo,
+		Calibrating: !s.calibrated, Coaching: s.coaching, Stopped: s.stopped, Message: msg}
+	if err := s.hub.PublishSticky("status", st); err != nil {
+		s.log.Error().Err(err).Msg("publish status")
+	}
+}
+
+// routineInfo is what the page needs of the routine.
+func routineInfo(r *coach.Routine) models.RoutineInfo {
+	ri := models.DefaultRoutineInfo(r.Name)
+	pos := func(dst *float64, v float64) {
+		if v > 0 && !math.IsInf(v, 0) {
+			*dst = v
+		}
+	}
+	pos(&ri.StartBand, r.Start.VMax)
+	pos(&ri.ShoulderV, r.Shoulders.VMin)
+	pos(&ri.SpineBand, r.Spine.UMax)
+	pos(&ri.MaxSpeed, r.Pace.SpeedLimit)
+	pos(&ri.MinAscent, r.Pace.MinAscent)
+	if r.Circles.MinCount > 0 {
+		ri.MinCircles = r.Circles.MinCount
+	}
+	// The metronome: the minimum circles spread over a comfortable ascent,
+	// never faster than one circle a second.
+	if ri.MinAscent > 0 && ri.MinCircles > 0 {
+		ri.CirclePace = math.Max(1, 1.5*ri.MinAscent/float64(ri.MinCircles+1))
+	}
+	return ri
+}
