@@ -182,5 +182,9 @@ func wind(p, c []pt, rMin, rMax float64) winding {
 		sort.Float64s(radii)
 		w.radius = radii[len(radii)/2]
 	}
+	// Loops that are mostly too big are sweeps, not small circles.
+	if w.radius > rMax {
+		w.revs = 0
+	}
 	return w
 }

@@ -13,16 +13,16 @@ import (
 
 // asc describes one scripted ascent.
 type asc struct {
-	u          float64 // side of the spine and distance from it
-	from, to   float64 // v of the circles' centre line at start and end
-	dur        float64 // seconds
-	turns      float64 // circles (negative: the other way)
-	r          float64 // circle radius, L
-	aspect     float64 // 0: round
-	hold       float64 // seconds at the start before moving (0: 0.5 s)
-	after      string  // "arms" (across, down the arms, lift off), "lift", "slide" (slide down the back), "stay"
-	slideTo    float64 // v the slide ends at
-	slideDur   float64
+	u        float64 // side of the spine and distance from it
+	from, to float64 // v of the circles' centre line at start and end
+	dur      float64 // seconds
+	turns    float64 // circles (negative: the other way)
+	r        float64 // circle radius, L
+	aspect   float64 // 0: round
+	hold     float64 // seconds at the start before moving (0: 0.5 s)
+	after    string  // "arms" (across, down the arms, lift off), "lift", "slide" (slide down the back), "stay"
+	slideTo  float64 // v the slide ends at
+	slideDur float64
 }
 
 // good is a correct ascent on side u (negative: the receiver's left).

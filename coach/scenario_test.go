@@ -12,15 +12,15 @@ import (
 type C = models.Code
 
 const (
-	good_   = models.CodeGoodStroke
-	fast    = models.CodeTooFast
-	spine   = models.CodeOnSpine
-	nocirc  = models.CodeNoCircles
-	low     = models.CodeStartLow
-	reach   = models.CodeReachShoulders
-	wrongd  = models.CodeWrongDirection
-	zone    = models.CodeAvoidZone
-	lost    = models.CodeHandsLost
+	good_  = models.CodeGoodStroke
+	fast   = models.CodeTooFast
+	spine  = models.CodeOnSpine
+	nocirc = models.CodeNoCircles
+	low    = models.CodeStartLow
+	reach  = models.CodeReachShoulders
+	wrongd = models.CodeWrongDirection
+	zone   = models.CodeAvoidZone
+	lost   = models.CodeHandsLost
 )
 
 type scenario struct {

@@ -496,7 +496,7 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	}
 	// First cut with the trend window, then again with a window of one
 	// circle period, which takes the circles out of the drift exactly.
-	iS, iE, startV, topV := cut(seg, w, 0.02)
+	iS, iE, startV, topV := cut(seg, w, 0.02, r.Shoulders.VMin)
 	if topV-startV < r.Tracking.AscentMinRise {
 		return models.Stroke{}, false
 	}
@@ -505,7 +505,7 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	// the half period either side of it (the first and last circles).
 	circ := countCircles(seg[iS:iE+1], r.Circles.RadiusMin, r.Circles.RadiusMax, w)
 	if per, ok := estimatePeriod(seg[iS:iE+1], r.Circles.RadiusMin); ok {
-		iS, iE, startV, topV = cut(seg, per, 0.02+circ.Radius/2)
+		iS, iE, startV, topV = cut(seg, per, 0.02+circ.Radius/2, r.Shoulders.VMin)
 		ja, jb := iS, iE
 		for ja > 0 && seg[ja-1].t >= seg[iS].t-per/2 {
 			ja--
@@ -518,7 +518,14 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	if debugJudge {
 		fmt.Printf("judge seg %.2f..%.2f n=%d start=%.2f@%.2f top=%.2f@%.2f circ=%+v\n", seg[0].t, seg[len(seg)-1].t, len(seg), startV, seg[iS].t, topV, seg[iE].t, circ)
 	}
+	// The pace of the ascent is timed on the middle of its rise (10 % to
+	// 90 %), where smoothing does not blur it, and extended to the whole.
 	start, end := seg[iS].t, seg[iE].t
+	if i10, i90, ok := risePoints(seg[iS:iE+1], cenOf(seg[iS:iE+1], w), startV, topV); ok {
+		d := (seg[iS+i90].t - seg[iS+i10].t) / 0.8
+		start = math.Max(start, seg[iS+i10].t-0.1*d)
+		end = math.Min(end, seg[iS+i90].t+0.1*d)
+	}
 	maxV := math.Inf(-1)
 	for i := iS; i < len(seg); i++ {
 		if seg[i].t > end+w {
@@ -574,7 +581,10 @@ var debugJudge = false
 // cut finds an ascent on a path: the bottom (lowest de-circled point before
 // the top) and the top (highest de-circled point), and the indexes of the
 // last moment near the bottom and the first moment near the top.
-func cut(seg []pt, window, eps float64) (iS, iE int, startV, topV float64) {
+//
+// The top counts as reached at shoulder height (vTop) even if the hand goes
+// on rising across the shoulders.
+func cut(seg []pt, window, eps, vTop float64) (iS, iE int, startV, topV float64) {
 	cen := centres(seg, window)
 	iTop := 0
 	for i := range cen {
@@ -597,10 +607,29 @@ func cut(seg []pt, window, eps float64) (iS, iE int, startV, topV float64) {
 	}
 	iE = iTop
 	for i := iS; i <= iTop; i++ {
-		if cen[i].y >= topV-eps {
+		if cen[i].y >= math.Min(topV-eps, vTop) {
 			iE = i
 			break
 		}
 	}
 	return iS, iE, startV, topV
+}
+
+func cenOf(seg []pt, window float64) []pt { return centres(seg, window) }
+
+// risePoints finds where the de-circled path first passes 10 % and 90 % of
+// its rise from startV to topV.
+func risePoints(seg, cen []pt, startV, topV float64) (i10, i90 int, ok bool) {
+	rise := topV - startV
+	i10, i90 = -1, -1
+	for i := range cen {
+		if i10 < 0 && cen[i].y >= startV+0.1*rise {
+			i10 = i
+		}
+		if i90 < 0 && cen[i].y >= startV+0.9*rise {
+			i90 = i
+			break
+		}
+	}
+	return i10, i90, i10 >= 0 && i90 > i10
 }
