@@ -89,8 +89,8 @@ type Shoulders struct {
 
 // Circles are the small circles the hands make on the way up.
 type Circles struct {
-	// MinCount is the least number of full circles per ascent.
-	MinCount int `yaml:"min_count"`
+	// MinCount is the least number of circles per ascent (0: none needed).
+	MinCount float64 `yaml:"min_count"`
 	// RadiusMin: loops smaller than this (L) are jitter, not circles.
 	RadiusMin float64 `yaml:"radius_min"`
 	// RadiusMax: loops larger than this (L) are not small circles.
@@ -135,7 +135,7 @@ type Tracking struct {
 	// position to be that hand.
 	Gate float64 `yaml:"gate"`
 	// MaxHands is the number of hands followed at once.
-	MaxHands int `yaml:"max_hands"`
+	MaxHands Count `yaml:"max_hands"`
 	// BackUMax: |u| beyond this is off the back (the arms).
 	BackUMax float64 `yaml:"back_u_max"`
 	// BackVMin and BackVMax bound the back in v.
@@ -162,6 +162,23 @@ type Smoothing struct {
 	Beta float64 `yaml:"beta"`
 	// DCutoff is the cutoff of the speed estimate, Hz.
 	DCutoff float64 `yaml:"d_cutoff"`
+}
+
+// Count is a whole number in a routine file; unlike a plain int it refuses
+// 1.5 rather than rounding it.
+type Count int
+
+// UnmarshalYAML accepts only an integer scalar.
+func (c *Count) UnmarshalYAML(n *yaml.Node) error {
+	if n.Kind != yaml.ScalarNode || n.ShortTag() != "!!int" {
+		return fmt.Errorf("line %d: cannot unmarshal %s `%s` into a whole number", n.Line, n.ShortTag(), n.Value)
+	}
+	v, err := strconv.ParseInt(n.Value, 0, 32)
+	if err != nil {
+		return fmt.Errorf("line %d: %q is not a whole number", n.Line, n.Value)
+	}
+	*c = Count(v)
+	return nil
 }
 
 // RoutineError is a problem with a routine file: which file, which line (0
@@ -366,6 +383,7 @@ func (r *Routine) validate() *RoutineError {
 		{"start.v_max", r.Start.VMax}, {"side.u_min", r.Side.UMin}, {"side.u_max", r.Side.UMax},
 		{"spine.u_max", r.Spine.UMax}, {"spine.v_min", r.Spine.VMin}, {"spine.v_max", r.Spine.VMax},
 		{"spine.persist", r.Spine.Persist}, {"shoulders.v_min", r.Shoulders.VMin},
+		{"circles.min_count", r.Circles.MinCount},
 		{"circles.radius_min", r.Circles.RadiusMin}, {"circles.radius_max", r.Circles.RadiusMax},
 		{"pace.speed_limit", r.Pace.SpeedLimit}, {"pace.speed_window", r.Pace.SpeedWindow},
 		{"pace.too_fast_persist", r.Pace.TooFastPersist}, {"pace.min_ascent", r.Pace.MinAscent},
@@ -408,10 +426,8 @@ func (r *Routine) validate() *RoutineError {
 		}
 	}
 	switch {
-	case r.Circles.MinCount < 0:
-		return bad("circles.min_count", "must not be negative, got %d", r.Circles.MinCount)
 	case r.Circles.MinCount > 100:
-		return bad("circles.min_count", "must be at most 100, got %d", r.Circles.MinCount)
+		return bad("circles.min_count", "must be at most 100, got %v", r.Circles.MinCount)
 	case r.Tracking.MaxHands < 1 || r.Tracking.MaxHands > 8:
 		return bad("tracking.max_hands", "must be between 1 and 8, got %d", r.Tracking.MaxHands)
 	case r.Side.UMin >= r.Side.UMax:

@@ -25,6 +25,7 @@ type track struct {
 	u, v                float64 // smoothed back coordinates
 	tu, tv              trend
 	uT, vT              float64 // de-circled trend (lags about one trend window)
+	prevVT              float64
 	hist                []pt
 	speed               float64
 
@@ -188,7 +189,7 @@ func (c *Coach) associate(t float64, dets []det) {
 	}
 	for _, i := range rest {
 		d := dets[i]
-		if len(c.tracks) < c.r.Tracking.MaxHands {
+		if len(c.tracks) < int(c.r.Tracking.MaxHands) {
 			tr := c.newTrack(t, d, c.freeID(d.x))
 			c.tracks = append(c.tracks, tr)
 			c.updateTrack(tr, t, d, false)
@@ -242,6 +243,7 @@ func (c *Coach) updateTrack(tr *track, t float64, d det, jump bool) {
 	tr.y = tr.fy.filter(t, d.y)
 	tr.u, tr.v = tr.x*c.l/c.h, tr.y
 	tr.uT = tr.tu.push(t, tr.u)
+	tr.prevVT = tr.vT
 	tr.vT = tr.tv.push(t, tr.v)
 	tr.hist = append(tr.hist, pt{t: t, x: tr.x, y: tr.y})
 	c.trimHist(tr, t)
@@ -257,7 +259,7 @@ func (c *Coach) updateTrack(tr *track, t float64, d det, jump bool) {
 			if tr.onBackSince < 0 {
 				tr.onBackSince = t
 			}
-			if t-tr.onBackSince >= tr.needSettle-1e-9 {
+			if t-tr.onBackSince >= tr.needSettle-1e-9 && tr.speed <= r.Pace.SpeedLimit {
 				tr.active, tr.activeAt = true, t
 				c.live = true
 				tr.fastSince, tr.spineSince = -1, -1
@@ -354,10 +356,18 @@ func (c *Coach) checkContinuous(tr *track, t float64) {
 	// wrong_direction: the de-circled v falls by more than the drop while on
 	// the back (off the back, e.g. down the arms, the peak is forgotten).
 	if tr.onBackT {
-		if !tr.peakOK || tr.vT > tr.peak {
-			tr.peak, tr.peakOK = tr.vT, true
+		// The trend lags the hand: start from whichever is lower, so a hand
+		// that slid into place before it was judged is not caught by the lag.
+		if !tr.peakOK {
+			tr.peak, tr.peakOK = math.Min(tr.vT, tr.v), true
+		}
+		if tr.vT > tr.peak && tr.vT > tr.prevVT {
+			tr.peak = tr.vT
 		}
 		if tr.peak-tr.vT > r.WrongDirection.Drop {
+			if debugJudge {
+				fmt.Printf("WD t=%.2f act=%.2f peak=%.2f vT=%.2f v=%.2f\n", t, tr.activeAt, tr.peak, tr.vT, tr.v)
+			}
 			c.fault(tr, t, models.CodeWrongDirection)
 			tr.peak = tr.vT
 		}
@@ -410,11 +420,11 @@ func (c *Coach) segment(tr *track, t float64) {
 		if tr.asc == nil {
 			tr.phase = models.PhaseIdle
 			if tr.lastReach && t-tr.lastEndT < 8 {
-				if tr.vT > tr.postPeak {
-					tr.postPeak = tr.vT
+				if tr.v > tr.postPeak {
+					tr.postPeak = tr.v
 				}
 				tr.phase = models.PhaseAcross
-				if tr.postPeak-tr.vT > tk.TurnDrop || math.Abs(tr.uT) > tk.BackUMax && tr.vT < tr.postPeak-tk.TurnDrop/2 {
+				if tr.postPeak-tr.v > tk.TurnDrop/2 {
 					tr.phase = models.PhaseDown
 				}
 			}
@@ -454,7 +464,7 @@ func (c *Coach) endAscent(tr *track, t float64, why endReason) {
 	}
 	tr.lastReach = !contains(st.Verdicts, models.CodeReachShoulders)
 	tr.lastEndT = st.End
-	tr.postPeak = tr.vT
+	tr.postPeak = tr.v
 	if tr.lastReach {
 		tr.phase = models.PhaseAcross
 	}
@@ -484,7 +494,7 @@ func contains(cs []models.Code, c models.Code) bool {
 func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.Stroke, bool) {
 	r := c.r
 	w := r.Tracking.TrendWindow
-	lo := a.minT - 3*w
+	lo := a.minT - 2*w
 	var seg []pt
 	for _, p := range tr.hist {
 		if p.t >= lo && p.t <= t+1e-9 {
@@ -496,7 +506,7 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	}
 	// First cut with the trend window, then again with a window of one
 	// circle period, which takes the circles out of the drift exactly.
-	iS, iE, startV, topV := cut(seg, w, 0.02, r.Shoulders.VMin)
+	iS, iE, startV, topV := cut(seg, w, 0.02, r.Shoulders.VMin, a.confirmT)
 	if topV-startV < r.Tracking.AscentMinRise {
 		return models.Stroke{}, false
 	}
@@ -505,7 +515,7 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	// the half period either side of it (the first and last circles).
 	circ := countCircles(seg[iS:iE+1], r.Circles.RadiusMin, r.Circles.RadiusMax, w)
 	if per, ok := estimatePeriod(seg[iS:iE+1], r.Circles.RadiusMin); ok {
-		iS, iE, startV, topV = cut(seg, per, 0.02+circ.Radius/2, r.Shoulders.VMin)
+		iS, iE, startV, topV = cut(seg, per, 0.02+circ.Radius/2, r.Shoulders.VMin, a.confirmT)
 		ja, jb := iS, iE
 		for ja > 0 && seg[ja-1].t >= seg[iS].t-per/2 {
 			ja--
@@ -554,7 +564,7 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	if a.faults[models.CodeTooFast] || end-start < r.Pace.MinAscent*frac-1e-9 {
 		v = append(v, models.CodeTooFast)
 	}
-	if r.Circles.MinCount > 0 && circ.Revs+0.25 < float64(r.Circles.MinCount)*frac {
+	if r.Circles.MinCount > 0 && circ.Revs+0.25 < r.Circles.MinCount*frac {
 		v = append(v, models.CodeNoCircles)
 	}
 	if a.faults[models.CodeOnSpine] {
@@ -584,18 +594,23 @@ var debugJudge = false
 //
 // The top counts as reached at shoulder height (vTop) even if the hand goes
 // on rising across the shoulders.
-func cut(seg []pt, window, eps, vTop float64) (iS, iE int, startV, topV float64) {
+func cut(seg []pt, window, eps, vTop, confirmT float64) (iS, iE int, startV, topV float64) {
 	cen := centres(seg, window)
-	iTop := 0
-	for i := range cen {
-		if cen[i].y > cen[iTop].y {
-			iTop = i
-		}
-	}
+	// The bottom is the lowest point before the ascent was recognised, the
+	// top the highest after the bottom.
 	iBot := 0
-	for i := 0; i <= iTop; i++ {
+	for i := range cen {
+		if cen[i].t > confirmT {
+			break
+		}
 		if cen[i].y < cen[iBot].y {
 			iBot = i
+		}
+	}
+	iTop := iBot
+	for i := iBot; i < len(cen); i++ {
+		if cen[i].y > cen[iTop].y {
+			iTop = i
 		}
 	}
 	startV, topV = cen[iBot].y, cen[iTop].y

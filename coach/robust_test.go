@@ -1,0 +1,342 @@
+package coach_test
+
+import (
+	"errors"
+	"math"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/backcoach/backcoach/coach"
+	"github.com/backcoach/backcoach/coach/scripttest"
+	"github.com/backcoach/backcoach/models"
+)
+
+// TestJitterDoesNotSplitStrokes: ±3 px jitter, dropped frames and missed
+// hands never split or double a stroke, nor spoil a good one.
+func TestJitterDoesNotSplitStrokes(t *testing.T) {
+	for seed := int64(1); seed <= 12; seed++ {
+		s := both(path(1, good(-0.45), good(-0.4), good(-0.5)), path(1, good(0.45), good(0.5), good(0.4)))
+		s.Jitter, s.DropFrames, s.MissHands, s.Seed = 3, 0.03, 0.03, seed
+		o := run(t, nil, nil, s)
+		if len(o.strokes) != 6 {
+			t.Errorf("seed %d: %d strokes, want 6\n%s", seed, len(o.strokes), o)
+			continue
+		}
+		for _, st := range o.strokes {
+			if !st.Good() {
+				t.Errorf("seed %d: stroke %+v not good\n%s", seed, st, o)
+			}
+		}
+		for c := range o.codes() {
+			if c != good_ {
+				t.Errorf("seed %d: %s given\n%s", seed, c, o)
+			}
+		}
+	}
+}
+
+// TestSwappedIDs: vision swapping its ids mid-stroke does not swap the
+// coach's hands.
+func TestSwappedIDs(t *testing.T) {
+	s := both(path(1, good(-0.45), good(-0.45)), path(1, good(0.45), good(0.45)))
+	s.SwapIDs = 4
+	o := run(t, nil, nil, s)
+	if len(o.strokes) != 4 {
+		t.Fatalf("%d strokes, want 4\n%s", len(o.strokes), o)
+	}
+	for _, st := range o.strokes {
+		if !st.Good() {
+			t.Errorf("stroke %+v not good", st)
+		}
+	}
+	hands := map[int]int{}
+	for _, st := range o.strokes {
+		hands[st.Hand]++
+	}
+	if hands[0] != 2 || hands[1] != 2 {
+		t.Errorf("strokes per hand %v, want 2 each\n%s", hands, o)
+	}
+}
+
+// TestGettingIntoPlace: hands that come in from the shoulders, cross the
+// spine and slide down to the lower back quickly are not judged until they
+// have settled; the stroke after that is.
+func TestGettingIntoPlace(t *testing.T) {
+	// Lands on the back at v 0.9, sweeps over the spine and down to the lower
+	// back in 0.9 s, then settles and strokes correctly.
+	in := scripttest.Start(0.05, 0.9).Line(0.0, 0.6, 0.4).Line(-0.45, 0.15, 0.5).Hold(1.2)
+	g := good(-0.45)
+	g.hold = 0.3
+	p := in.Then(path(0, g))
+	o := run(t, nil, nil, one(p))
+	if len(o.strokes) != 1 || !o.strokes[0].Good() {
+		t.Errorf("strokes %v, want one good\n%s", o.verdicts(), o)
+	}
+	for c := range o.codes() {
+		if c != good_ {
+			t.Errorf("%s given while getting into place\n%s", c, o)
+		}
+	}
+	// A hand that only rests gets nothing at all.
+	o = run(t, nil, nil, one(scripttest.Start(-0.4, 0.2).Hold(20)))
+	if len(o.feedback)+len(o.strokes) != 0 {
+		t.Errorf("resting hand judged\n%s", o)
+	}
+	// No hands at all: nothing, not even hands_lost.
+	c := coach.New(nil, scripttest.Back)
+	for i := 0; i < 300; i++ {
+		if up := c.Observe(models.FrameObs{Index: i, T: float64(i) / 30}); len(up.Feedback) > 0 {
+			t.Fatalf("feedback with no hands: %v", up.Feedback)
+		}
+	}
+}
+
+// TestLiftOffIsNotWrongDirection: lifting off at the shoulders and putting
+// the hand down at the lower back, or going down the arms, is the routine.
+func TestLiftOffIsNotWrongDirection(t *testing.T) {
+	lift := good(-0.45)
+	lift.after = "lift"
+	o := run(t, nil, nil, one(path(1, lift, lift, good(-0.45), good(-0.45))))
+	if o.codes()[wrongd] > 0 || len(o.strokes) != 4 {
+		t.Errorf("want 4 strokes and no wrong_direction\n%s", o)
+	}
+}
+
+// TestWobbleIsNotWrongDirection: small slips down while circling upward are
+// not sliding down the back.
+func TestWobbleIsNotWrongDirection(t *testing.T) {
+	p := scripttest.Start(-0.45, 0.15).Hold(1.5).
+		Line(-0.45, 0.45, 2).Line(-0.45, 0.25, 0.8).Line(-0.45, 0.6, 2).Line(-0.45, 0.4, 0.8).Line(-0.45, 0.9, 2).Hide(2)
+	o := run(t, nil, nil, one(p))
+	if o.codes()[wrongd] > 0 {
+		t.Errorf("wobble gave wrong_direction\n%s", o)
+	}
+}
+
+// TestStartLowIsNotTripled: a stroke begun high is told to start lower,
+// not also to speed down or circle more for its shorter way.
+func TestStartLowIsNotTripled(t *testing.T) {
+	a := good(-0.45)
+	a.from, a.dur, a.turns = 0.55, 2.2, 1.5
+	o := run(t, nil, nil, one(path(1, a)))
+	if len(o.strokes) != 1 || len(o.strokes[0].Verdicts) != 1 || o.strokes[0].Verdicts[0] != low {
+		t.Errorf("verdicts %v, want [[start_low]]\n%s", o.verdicts(), o)
+	}
+}
+
+// TestDebounce: a fault that lasts is told at most once per debounce period
+// per hand.
+func TestDebounce(t *testing.T) {
+	p := scripttest.Start(-0.4, 0.4).Hold(2).Line(0, 0.4, 0.3).Hold(9).Line(-0.4, 0.4, 0.3).Hold(1)
+	o := run(t, nil, nil, one(p))
+	var ts []float64
+	for _, f := range o.feedback {
+		if f.Code == spine {
+			ts = append(ts, f.T)
+		}
+	}
+	if len(ts) < 3 || len(ts) > 5 {
+		t.Errorf("on_spine told %d times in 9 s, want 3 to 5: %v", len(ts), ts)
+	}
+	for i := 1; i < len(ts); i++ {
+		if ts[i]-ts[i-1] < 2-1e-9 {
+			t.Errorf("on_spine told at %v and %v, less than 2 s apart", ts[i-1], ts[i])
+		}
+	}
+}
+
+// TestReceiver: lighter and firmer are told (debounced), stop pauses the
+// judging until resume, and the hands settle again after it.
+func TestReceiver(t *testing.T) {
+	c := coach.New(nil, scripttest.Back)
+	fast := good(-0.45)
+	fast.dur, fast.turns = 1.2, 2
+	frames := one(path(1, good(-0.45), fast, fast, good(-0.45))).Frames()
+	var strokes []models.Stroke
+	for _, f := range frames {
+		switch {
+		case f.T == frames[60].T:
+			fb, err := c.Receiver(f.T, "lighter")
+			if err != nil || fb.Code != models.CodeLighter || fb.Message == "" {
+				t.Errorf("lighter: %+v, %v", fb, err)
+			}
+			if _, err := c.Receiver(f.T+0.5, "lighter"); !errors.Is(err, coach.ErrDebounced) {
+				t.Errorf("lighter again: err %v, want ErrDebounced", err)
+			}
+			if fb, err := c.Receiver(f.T+0.6, "firmer"); err != nil || fb.Code != models.CodeFirmer {
+				t.Errorf("firmer: %+v, %v", fb, err)
+			}
+		case f.T == frames[290].T: // before the fast strokes
+			if fb, err := c.Receiver(f.T, "stop"); err != nil || fb.Code != models.CodeStop {
+				t.Errorf("stop: %+v, %v", fb, err)
+			}
+			if !c.Paused() {
+				t.Error("not paused after stop")
+			}
+		case f.T == frames[len(frames)-330].T: // before the last stroke
+			if _, err := c.Receiver(f.T, "resume"); err != nil {
+				t.Errorf("resume: %v", err)
+			}
+		}
+		up := c.Observe(f)
+		strokes = append(strokes, up.Strokes...)
+	}
+	strokes = append(strokes, c.Finish(frames[len(frames)-1].T).Strokes...)
+	if _, err := c.Receiver(1, "harder"); err == nil {
+		t.Error("unknown action accepted")
+	}
+	if _, err := c.Receiver(math.NaN(), "stop"); err == nil {
+		t.Error("NaN time accepted")
+	}
+	var v [][]C
+	for _, s := range strokes {
+		v = append(v, s.Verdicts)
+	}
+	if len(v) != 2 || !strokes[0].Good() || !strokes[1].Good() {
+		t.Errorf("strokes %v, want the first and last, both good (the fast ones paused)", v)
+	}
+	codes := map[C]int{}
+	for _, f := range c.Feedback() {
+		codes[f.Code]++
+	}
+	if codes[models.CodeLighter] != 1 || codes[models.CodeFirmer] != 1 || codes[models.CodeStop] != 1 || codes[fast_] != 0 {
+		t.Errorf("feedback counts %v", codes)
+	}
+}
+
+// TestBadInput: odd frames never panic and are ignored.
+func TestBadInput(t *testing.T) {
+	c := coach.New(nil, scripttest.Back)
+	frames := []models.FrameObs{
+		{T: 0, Hands: []models.Hand{{X: math.NaN(), Y: 1}, {X: math.Inf(1), Y: 2}}},
+		{T: math.NaN()},
+		{T: 0.1, Hands: make([]models.Hand, 50)},
+		{T: 0.05, Hands: []models.Hand{{X: 300, Y: 300}}}, // out of order
+		{T: 0.2, Hands: []models.Hand{{ID: 7, X: 1e12, Y: -1e12}}},
+		{T: 0.3, Hands: []models.Hand{{ID: 1, X: 300, Y: 300}, {ID: 1, X: 300, Y: 300}}},
+		{T: 0.3, Hands: []models.Hand{{ID: 1, X: 300, Y: 300}}}, // repeated time
+		{T: math.Inf(1)},
+	}
+	for _, f := range frames {
+		c.Observe(f)
+	}
+	c.Finish(math.NaN())
+	c.Finish(1)
+	_ = c.Summary()
+	// An uncalibrated back: hands pass through, nothing is judged.
+	c = coach.New(nil, models.Back{})
+	for _, f := range one(path(1, good(-0.45))).Frames() {
+		if up := c.Observe(f); len(up.Feedback)+len(up.Strokes) > 0 {
+			t.Fatal("judged without a back")
+		}
+	}
+	// A nil routine is the default one.
+	if coach.New(nil, scripttest.Back).Routine().Name != "back-basic" {
+		t.Error("nil routine is not back-basic")
+	}
+}
+
+// TestUpdate: each frame's update has the hands in (u, v) with speed and
+// phase, and the phases go ascent, across, down.
+func TestUpdate(t *testing.T) {
+	c := coach.New(nil, scripttest.Back)
+	seen := map[models.Phase]bool{}
+	for _, f := range one(path(1, good(-0.45))).Frames() {
+		up := c.Observe(f)
+		if up.T != f.T || up.Index != f.Index {
+			t.Fatalf("update %v/%v for frame %v/%v", up.T, up.Index, f.T, f.Index)
+		}
+		if len(up.Hands) != len(f.Hands) {
+			t.Fatalf("t=%.2f: %d hands, want %d", f.T, len(up.Hands), len(f.Hands))
+		}
+		for _, h := range up.Hands {
+			if h.Speed < 0 || h.Speed > 3 || math.IsNaN(h.U) || math.IsNaN(h.V) {
+				t.Fatalf("bad hand %+v", h)
+			}
+			seen[h.Phase] = true
+		}
+		if f.T == 0 && len(up.Hands) == 1 {
+			if math.Abs(up.Hands[0].U+0.45) > 0.02 || math.Abs(up.Hands[0].V-0.15) > 0.02 {
+				t.Errorf("first hand at (%.3f, %.3f), want (-0.45, 0.15)", up.Hands[0].U, up.Hands[0].V)
+			}
+		}
+	}
+	for _, p := range []models.Phase{models.PhaseIdle, models.PhaseAscent, models.PhaseAcross, models.PhaseDown} {
+		if !seen[p] {
+			t.Errorf("phase %s never seen (saw %v)", p, seen)
+		}
+	}
+}
+
+// TestSummary: counts, advice in plain words, coverage of both sides.
+func TestSummary(t *testing.T) {
+	fast := good(0.45)
+	fast.dur, fast.turns = 1.3, 2
+	o := run(t, nil, nil, both(path(1, good(-0.45), good(-0.45)), path(1, fast, fast)))
+	s := o.coach.Summary()
+	if s.Strokes != 4 || s.GoodStrokes != 2 || s.Codes[fast_] == 0 || s.Codes[good_] != 0 {
+		t.Errorf("summary %+v", s)
+	}
+	if s.Advice != "2 of 4 strokes were good; slow down on the way up." {
+		t.Errorf("advice %q", s.Advice)
+	}
+	if s.Coverage == nil || s.Coverage.LeftSeconds < 3 || s.Coverage.RightSeconds < 1 {
+		t.Errorf("coverage %+v", s.Coverage)
+	}
+	if s.Duration < 15 {
+		t.Errorf("duration %v", s.Duration)
+	}
+	if len(o.coach.Strokes()) != 4 || len(o.coach.Feedback()) != len(o.feedback) {
+		t.Error("Strokes/Feedback do not match the updates")
+	}
+}
+
+const fast_ = models.CodeTooFast
+
+// TestRoutineFileChangesVerdict: the same stroke judged by two routine
+// files gets the verdicts each file says.
+func TestRoutineFileChangesVerdict(t *testing.T) {
+	dir := t.TempDir()
+	a := good(-0.45)
+	a.dur, a.from = 4, 0.38 // a 4 s ascent begun at v 0.38
+	s := one(path(1, a))
+	for _, tc := range []struct {
+		file string
+		want []C
+	}{
+		{"", []C{low}},
+		{"start:\n  v_max: 0.45\n", []C{good_}},
+		{"start:\n  v_max: 0.45\npace:\n  min_ascent: 5\n", []C{fast}},
+		{"start:\n  v_max: 0.45\ncircles:\n  min_count: 6\n", []C{nocirc}},
+		{"start:\n  v_max: 0.45\nshoulders:\n  v_min: 0.95\n", []C{reach}},
+	} {
+		r := coach.DefaultRoutine()
+		if tc.file != "" {
+			path := filepath.Join(dir, "r.yaml")
+			if err := os.WriteFile(path, []byte(tc.file), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			var err error
+			if r, err = coach.LoadRoutine(path); err != nil {
+				t.Fatalf("%q: %v", tc.file, err)
+			}
+		}
+		o := run(t, r, nil, s)
+		if len(o.strokes) != 1 || !equalCodes(o.strokes[0].Verdicts, tc.want) {
+			t.Errorf("routine %q: verdicts %v, want [%v]\n%s", tc.file, o.verdicts(), tc.want, o)
+		}
+	}
+}
+
+func equalCodes(a, b []C) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if a[i] != b[i] {
+			return false
+		}
+	}
+	return true
+}
