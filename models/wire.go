@@ -58,7 +58,7 @@ type RoutineInfo struct {
 	SpineBand   float64 `json:"spine_band"`   // |u| below this is on the spine (0.10)
 	MaxSpeed    float64 `json:"max_speed"`    // L/s, smoothed (0.45)
 	MinAscent   float64 `json:"min_ascent"`   // seconds (3)
-	MinCircles  int     `json:"min_circles"`  // per ascent (2)
+	MinCircles  float64 `json:"min_circles"`  // per ascent (2)
 	CirclePace  float64 `json:"circle_pace"`  // seconds per circle the metronome ticks
 	OilReminder float64 `json:"oil_reminder"` // seconds between oil reminders
 }

@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"sync/atomic"
 	"time"
 
 	"github.com/backcoach/backcoach/coach"
@@ -244,7 +245,7 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 	capDone := make(chan struct{})
 	go func() {
 		defer close(capDone)
-		capture(capCtx, cfg.Spec, cfg.Loop, frames, restart, events, log.With().Str("part", "capture").Logger())
+		capture(capCtx, cfg.Spec, cfg.Loop, frames, restart, events, &s.skipped, log.With().Str("part", "capture").Logger())
 	}()
 	s.restart = restart
 
@@ -266,7 +267,8 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 		return err
 	}
 	st := s.hub.Stats()
-	log.Info().Int64("sent", st.Sent).Int64("dropped_frames", st.DroppedFrames).
+	log.Info().Int("frames", s.nframes).Int64("skipped_by_processing", s.skipped.Load()).
+		Int64("sent", st.Sent).Int64("dropped_frames", st.DroppedFrames).
 		Int64("slow_clients_cut", st.Disconnected).Str("log", s.slog.Path()).Msg("session finished")
 	return nil
 }
@@ -290,7 +292,7 @@ type capFrame struct {
 // never reached the loop). Files are played at their real pace. Live sources
 // are reopened with backoff when they fail.
 func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan capFrame,
-	restart <-chan struct{}, events chan<- string, log zerolog.Logger) {
+	restart <-chan struct{}, events chan<- string, skipped *atomic.Int64, log zerolog.Logger) {
 	event := func(e string) {
 		select {
 		case events <- e:
@@ -370,6 +372,7 @@ func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan ca
 				select {
 				case old := <-out:
 					old.mat.Close()
+					skipped.Add(1)
 				default:
 				}
 				out <- f
@@ -415,6 +418,7 @@ type session struct {
 
 	in      chan models.ClientMsg
 	restart chan struct{}
+	skipped atomic.Int64 // frames replaced before the processing loop took them
 
 	width, height int
 	calibrated    bool
@@ -724,13 +728,11 @@ func routineInfo(r *coach.Routine) models.RoutineInfo {
 	pos(&ri.SpineBand, r.Spine.UMax)
 	pos(&ri.MaxSpeed, r.Pace.SpeedLimit)
 	pos(&ri.MinAscent, r.Pace.MinAscent)
-	if r.Circles.MinCount > 0 {
-		ri.MinCircles = r.Circles.MinCount
-	}
+	pos(&ri.MinCircles, float64(r.Circles.MinCount))
 	// The metronome: the minimum circles spread over a comfortable ascent,
 	// never faster than one circle a second.
 	if ri.MinAscent > 0 && ri.MinCircles > 0 {
-		ri.CirclePace = math.Max(1, 1.5*ri.MinAscent/float64(ri.MinCircles+1))
+		ri.CirclePace = math.Max(1, 1.5*ri.MinAscent/(ri.MinCircles+1))
 	}
 	return ri
 }

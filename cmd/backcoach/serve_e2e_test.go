@@ -1,0 +1,243 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/backcoach/backcoach/models"
+	"github.com/chromedp/chromedp"
+)
+
+const chromiumPath = "/usr/bin/chromium"
+
+// TestServeEndToEnd runs serve on a testdata video, opens the overlay and
+// the remote in headless Chromium, goes through the checklist, checks that
+// the hands are drawn and the video's expected feedback codes appear, and
+// that stop on the remote shows STOP on the overlay within 1 s.
+func TestServeEndToEnd(t *testing.T) {
+	if _, err := os.Stat(chromiumPath); err != nil {
+		t.Skip("chromium is not installed (apt-get install chromium)")
+	}
+	if testing.Short() {
+		t.Skip("plays a video at its real pace")
+	}
+	video, truth := serveVideo(t)
+	// The page must show every code the truth expects that the pipeline
+	// itself produces on this video (an offline replay): this tests the live
+	// path, not the tracker's accuracy, which the vision tests measure.
+	repPath := filepath.Join(t.TempDir(), "report.json")
+	var stdout, stderr bytes.Buffer
+	if code := Main([]string{"replay", video, "--report", repPath, "--log-level", "warn"}, &stdout, &stderr); code != 0 {
+		t.Fatalf("replay %s: exit %d: %s", video, code, stderr.String())
+	}
+	var rep models.Report
+	if b, err := os.ReadFile(repPath); err != nil || json.Unmarshal(b, &rep) != nil {
+		t.Fatalf("read the replay report: %v", err)
+	}
+	produced := map[models.Code]bool{}
+	for _, f := range rep.Feedback {
+		produced[f.Code] = true
+	}
+	want := map[models.Code]bool{}
+	for _, seg := range truth.Segments {
+		for _, c := range seg.Expect {
+			if produced[c] {
+				want[c] = true
+			} else {
+				t.Logf("note: the pipeline does not produce the expected %q on %s even offline; not required here", c, filepath.Base(video))
+			}
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("the replay of %s produced none of the expected codes; nothing to check", video)
+	}
+	rs := startServe(t, video, false, nil)
+
+	opts := []chromedp.ExecAllocatorOption{
+		chromedp.ExecPath(chromiumPath),
+		chromedp.Flag("headless", true),
+		chromedp.NoSandbox,
+		chromedp.DisableGPU,
+		chromedp.Flag("disable-background-networking", true),
+		chromedp.Flag("disable-background-timer-throttling", true),
+		chromedp.Flag("disable-renderer-backgrounding", true),
+		chromedp.Flag("disable-backgrounding-occluded-windows", true),
+		chromedp.Flag("no-first-run", true),
+		chromedp.Flag("no-default-browser-check", true),
+		chromedp.Flag("mute-audio", true),
+		chromedp.UserDataDir(t.TempDir()),
+		chromedp.WindowSize(1440, 960),
+	}
+	actx, cancelA := chromedp.NewExecAllocator(context.Background(), opts...)
+	defer cancelA()
+	overlay, cancelO := chromedp.NewContext(actx)
+	defer cancelO()
+	overlay, cancelT := context.WithTimeout(overlay, 3*time.Minute)
+	defer cancelT()
+
+	// The checklist comes first; tick it and start.
+	if err := chromedp.Do(overlay,
+		chromedp.Navigate(rs.url),
+		chromedp.WaitVisible(chromedp.CSS(`#check`)),
+		chromedp.WaitVisible(chromedp.CSS(`#conn.ok`)),
+	); err != nil {
+		t.Fatalf("open the overlay: %v", err)
+	}
+	disabled, err := chromedp.Run(overlay, chromedp.Evaluate[bool](`document.getElementById('startBtn').disabled`))
+	if err != nil || !disabled {
+		t.Fatalf("start must wait for the checklist (disabled=%v, %v)", disabled, err)
+	}
+	if err := chromedp.Do(overlay,
+		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('[data-c]').forEach(b => b.click())`),
+		chromedp.Click(chromedp.CSS(`#startBtn`)),
+		chromedp.WaitNotVisible(chromedp.CSS(`#check`)),
+	); err != nil {
+		t.Fatalf("checklist: %v", err)
+	}
+
+	// Play the video through: watch for hands and feedback codes.
+	dur := time.Duration(float64(len(truth.Frames))/truth.FPS*float64(time.Second)) + 8*time.Second
+	deadline := time.Now().Add(dur)
+	maxHands := 0
+	seen := map[string]bool{}
+	shot := false
+	for time.Now().Before(deadline) {
+		type pageState struct {
+			Hands int      `json:"hands"`
+			Codes []string `json:"codes"`
+			Img   bool     `json:"img"`
+		}
+		st, err := chromedp.Run(overlay, chromedp.Evaluate[pageState](`({hands: +document.body.dataset.hands,
+			codes: Array.from(document.querySelectorAll('#log li[data-code]')).map(e => e.dataset.code),
+			img: !!(window.backcoach && window.backcoach.image)})`))
+		if err != nil {
+			t.Fatalf("read the overlay: %v", err)
+		}
+		maxHands = max(maxHands, st.Hands)
+		for _, c := range st.Codes {
+			seen[c] = true
+		}
+		if st.Hands >= 2 && st.Img && !shot && len(st.Codes) > 0 {
+			shot = screenshot(t, overlay, "overlay.png")
+		}
+		done := true
+		for c := range want {
+			done = done && seen[string(c)]
+		}
+		if done && shot {
+			break
+		}
+		time.Sleep(200 * time.Millisecond)
+	}
+	if maxHands == 0 {
+		t.Error("the overlay never showed a hand")
+	}
+	for c := range want {
+		if !seen[string(c)] {
+			t.Errorf("expected feedback %q never appeared on the page (seen: %v)", c, keys(seen))
+		}
+	}
+	if !shot {
+		shot = screenshot(t, overlay, "overlay.png")
+	}
+	t.Logf("hands seen at once: %d; codes on the page: %v", maxHands, keys(seen))
+
+	// The remote: stop shows STOP on the overlay within 1 s.
+	remote, cancelR := chromedp.NewContext(overlay)
+	defer cancelR()
+	if err := chromedp.Do(remote,
+		chromedp.Navigate(strings.TrimSuffix(rs.url, "/")+"/remote"),
+		chromedp.WaitVisible(chromedp.CSS(`.conn.ok`)),
+	); err != nil {
+		t.Fatalf("open the remote: %v", err)
+	}
+	if hidden, err := chromedp.Run(overlay, chromedp.Evaluate[bool](`document.getElementById('stop').hidden`)); err != nil || !hidden {
+		t.Fatalf("STOP shown before stop was pressed (%v)", err)
+	}
+	t0 := time.Now()
+	if err := chromedp.Do(remote, chromedp.Click(chromedp.CSS(`#stopBtn`))); err != nil {
+		t.Fatalf("press stop: %v", err)
+	}
+	var lag time.Duration
+	for {
+		shown, err := chromedp.Run(overlay, chromedp.Evaluate[bool](`!document.getElementById('stop').hidden && document.querySelector('.stopword').textContent === 'STOP'`))
+		if err == nil && shown {
+			lag = time.Since(t0)
+			break
+		}
+		if time.Since(t0) > 3*time.Second {
+			t.Fatal("STOP did not appear on the overlay within 3 s")
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	t.Logf("stop on the remote → STOP on the overlay: %v", lag.Round(time.Millisecond))
+	if lag > time.Second {
+		t.Errorf("STOP took %v to appear, want ≤ 1 s", lag)
+	}
+	screenshot(t, overlay, "overlay-stop.png")
+
+	// The session log has the receiver's stop and, after shutdown, the summary.
+	rs.stop(t)
+	logs, _ := filepath.Glob(filepath.Join(rs.data, "session-*.jsonl"))
+	if len(logs) != 1 {
+		t.Fatalf("want one session log, found %v", logs)
+	}
+	events := map[string]int{}
+	f, err := os.Open(logs[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		var e struct {
+			Event string `json:"event"`
+		}
+		if err := json.Unmarshal(sc.Bytes(), &e); err != nil {
+			t.Fatalf("session log line is not JSON: %q", sc.Text())
+		}
+		events[e.Event]++
+	}
+	for _, e := range []string{"start", "calibration", "coaching", "feedback", "receiver", "summary"} {
+		if events[e] == 0 {
+			t.Errorf("session log has no %q event (%v)", e, events)
+		}
+	}
+}
+
+// screenshot saves the page to artifacts/NAME at the repository root.
+func screenshot(t *testing.T, ctx context.Context, name string) bool {
+	t.Helper()
+	png, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	if err != nil {
+		t.Logf("screenshot: %v", err)
+		return false
+	}
+	dir := filepath.Join("..", "..", "artifacts")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Logf("screenshot: %v", err)
+		return false
+	}
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, png, 0o644); err != nil {
+		t.Logf("screenshot: %v", err)
+		return false
+	}
+	t.Logf("screenshot saved to %s", p)
+	return true
+}
+
+func keys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
