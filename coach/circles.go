@@ -80,31 +80,50 @@ func countCircles(p []pt, rMin, rMax, window float64) circleResult {
 	return wind(p, centres(p, window), rMin, rMax).result()
 }
 
-// estimatePeriod estimates the circle period from the side-to-side swings
-// of the path (across the back there is little drift to remove): swings
-// smaller than rMin are ignored.
+// estimatePeriod estimates the circle period from the swings of the path
+// about its slow drift, across or along the back, whichever swings more
+// (a narrow ellipse may swing less than rMin one way). Swings smaller than
+// rMin are ignored.
 func estimatePeriod(p []pt, rMin float64) (float64, bool) {
 	c := centres(p, 2.5)
-	half := 0
+	xs := make([]float64, len(p))
+	ys := make([]float64, len(p))
+	for i := range p {
+		xs[i], ys[i] = p[i].x-c[i].x, p[i].y-c[i].y
+	}
+	best, bestHalf := 0.0, 0
+	for _, d := range [][]float64{xs, ys} {
+		if per, half := swings(p, d, rMin); half > bestHalf {
+			best, bestHalf = per, half
+		}
+	}
+	if bestHalf < 3 {
+		return 0, false
+	}
+	return math.Max(0.3, math.Min(best, 3)), true
+}
+
+// swings counts the half swings of d (turns by more than h) and the period
+// they imply.
+func swings(p []pt, d []float64, h float64) (period float64, half int) {
 	var first, last float64
 	dir := 0
-	ext := p[0].x - c[0].x
-	for i := range p {
-		x := p[i].x - c[i].x
+	ext := d[0]
+	for i := range d {
+		x := d[i]
 		switch {
 		case dir >= 0 && x > ext:
 			ext = x
-			if dir == 0 && x-(p[0].x-c[0].x) > rMin {
+			if dir == 0 && x-d[0] > h {
 				dir = 1
 			}
 		case dir <= 0 && x < ext:
 			ext = x
-			if dir == 0 && (p[0].x-c[0].x)-x > rMin {
+			if dir == 0 && d[0]-x > h {
 				dir = -1
 			}
 		}
-		if dir == 1 && ext-x > rMin || dir == -1 && x-ext > rMin {
-			// A swing turned: it peaked at ext.
+		if dir == 1 && ext-x > h || dir == -1 && x-ext > h {
 			if half == 0 {
 				first = p[i].t
 			}
@@ -114,11 +133,10 @@ func estimatePeriod(p []pt, rMin float64) (float64, bool) {
 			ext = x
 		}
 	}
-	if half < 3 {
-		return 0, false
+	if half < 2 {
+		return 0, half
 	}
-	per := 2 * (last - first) / float64(half-1)
-	return math.Max(0.3, math.Min(per, 3)), true
+	return 2 * (last - first) / float64(half-1), half
 }
 
 type winding struct {
