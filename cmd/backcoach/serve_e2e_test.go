@@ -158,7 +158,7 @@ func TestServeEndToEnd(t *testing.T) {
 	); err != nil {
 		t.Fatalf("open the remote: %v", err)
 	}
-	if hidden, err := chromedp.Run(overlay, chromedp.Evaluate[bool](`document.getElementById('stop').hidden`)); err != nil || !hidden {
+	if hidden, err := chromedp.Run(overlay, chromedp.Evaluate[bool](`getComputedStyle(document.getElementById('stop')).display === 'none'`)); err != nil || !hidden {
 		t.Fatalf("STOP shown before stop was pressed (%v)", err)
 	}
 	t0 := time.Now()
@@ -167,7 +167,7 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	var lag time.Duration
 	for {
-		shown, err := chromedp.Run(overlay, chromedp.Evaluate[bool](`!document.getElementById('stop').hidden && document.querySelector('.stopword').textContent === 'STOP'`))
+		shown, err := chromedp.Run(overlay, chromedp.Evaluate[bool](`getComputedStyle(document.getElementById('stop')).display !== 'none' && document.querySelector('.stopword').textContent === 'STOP'`))
 		if err == nil && shown {
 			lag = time.Since(t0)
 			break
