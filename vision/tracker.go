@@ -11,8 +11,16 @@ import (
 // calibration frames.
 func newTracker(opts Options, back models.Back, frames []gocv.Mat) (Tracker, error) {
 	switch opts.Tracker {
-	case "", "classic":
+	case "":
+		return newAutoTracker(opts, back, frames), nil
+	case "classic":
 		return NewClassicTracker(back, frames), nil
+	case "hybrid":
+		h, err := OpenHybridTracker(back, frames, opts.ModelDir, HybridConfig{})
+		if err != nil {
+			return nil, err
+		}
+		return h, nil
 	}
 	return nil, fmt.Errorf("tracker %q: want classic or hybrid", opts.Tracker)
 }

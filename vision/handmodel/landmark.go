@@ -36,8 +36,13 @@ type Result struct {
 	Handedness float64
 	// Points are the 21 landmarks in frame pixels.
 	Points [NumLandmarks]Point3
-	// PalmCenter is the mean of landmarks 0, 5, 9, 13 and 17.
+	// PalmCenter is the mean of landmarks 0, 5, 9, 13 and 17 (MediaPipe's
+	// convention; it sits about 0.2 palm widths toward the knuckles from the
+	// middle of the palm).
 	PalmCenter Point
+	// PalmMiddle is the midpoint of the wrist (0) and the middle-finger
+	// knuckle (9): the middle of the palm's area.
+	PalmMiddle Point
 	// PalmWidth estimates the palm's width in frame pixels: the distance
 	// from the index knuckle (5) to the pinky knuckle (17).
 	PalmWidth float64
@@ -57,6 +62,12 @@ func PalmCenterOf(pts [NumLandmarks]Point3) Point {
 	}
 	n := float64(len(palmPoints))
 	return Point{c.X / n, c.Y / n}
+}
+
+// PalmMiddleOf returns the midpoint of landmarks 0 (wrist) and 9 (middle
+// knuckle).
+func PalmMiddleOf(pts [NumLandmarks]Point3) Point {
+	return Point{(pts[Wrist].X + pts[MiddleMCP].X) / 2, (pts[Wrist].Y + pts[MiddleMCP].Y) / 2}
 }
 
 // PalmWidthOf returns the image distance between landmarks 5 and 17.
@@ -136,6 +147,7 @@ func (m *Models) Landmarks(frame gocv.Mat, roi ROI) (Result, error) {
 		}
 	}
 	res.PalmCenter = PalmCenterOf(res.Points)
+	res.PalmMiddle = PalmMiddleOf(res.Points)
 	res.PalmWidth = PalmWidthOf(res.Points)
 	res.Next = NextROI(res.Points)
 	return res, nil

@@ -1,0 +1,464 @@
+package vision
+
+import (
+	"errors"
+	"fmt"
+	"math"
+	"sort"
+	"time"
+
+	"github.com/backcoach/backcoach/models"
+	"github.com/backcoach/backcoach/vision/handmodel"
+	"gocv.io/x/gocv"
+)
+
+// HybridTracker follows palms with the classic tracker's motion proposals and
+// MediaPipe's hand models:
+//   - the landmark model verifies and refines every hand: a hand is kept
+//     while its presence score stays above MinPresence, and its palm centre
+//     is the middle of the palm, halfway from the wrist (landmark 0) to the
+//     middle-finger knuckle (9);
+//   - each followed hand gets its next region of interest from its own
+//     landmarks (as in MediaPipe), so it is followed without the detector;
+//   - the palm detector finds hands that are on the back from the first
+//     frame and re-finds a hand whose track was lost;
+//   - the classic tracker's arm-end proposals point the landmark model at a
+//     hand that enters the frame before the detector runs again;
+//   - between landmark passes a hand is predicted with constant velocity,
+//     so a pass every other frame per hand keeps live coaching at 30 fps.
+type HybridTracker struct {
+	classic   *ClassicTracker
+	hm        *handmodel.Models
+	ownModels bool
+	cfg       HybridConfig
+	palmW     float64 // expected palm width, frame pixels
+
+	tracks     []*hybridTrack
+	nextID     int
+	frames     int
+	lastDetect int // frame number of the last palm detection (0: never)
+	lost       bool
+
+	stats HybridStats
+}
+
+// HybridConfig tunes the hybrid tracker; zero fields take the defaults.
+type HybridConfig struct {
+	// LandmarkEvery is how many frames apart a confirmed hand gets a
+	// landmark pass (default 2: every other frame).
+	LandmarkEvery int
+	// MaxLandmarks caps the landmark passes of one frame, verification of
+	// new hands included (default 2).
+	MaxLandmarks int
+	// DetectEvery is how many frames apart the palm detector runs while
+	// fewer than two hands are followed (default 8).
+	DetectEvery int
+	// MinPresence is the landmark presence a hand needs (default 0.9).
+	MinPresence float64
+	// NoProposals turns off the classic tracker's proposals (the detector
+	// alone finds new hands).
+	NoProposals bool
+}
+
+func (c HybridConfig) withDefaults() HybridConfig {
+	if c.LandmarkEvery <= 0 {
+		c.LandmarkEvery = 2
+	}
+	if c.MaxLandmarks <= 0 {
+		c.MaxLandmarks = 2
+	}
+	if c.DetectEvery <= 0 {
+		c.DetectEvery = 8
+	}
+	if !(c.MinPresence > 0 && c.MinPresence < 1) {
+		c.MinPresence = 0.9
+	}
+	return c
+}
+
+// HybridStats counts the work of a hybrid tracker and the time each stage
+// took.
+type HybridStats struct {
+	Frames     int
+	Proposals  time.Duration // classic tracker (background model, arm ends)
+	Detections int           // palm-detector runs
+	Detect     time.Duration
+	Landmarks  int // landmark passes
+	Landmark   time.Duration
+	Rejected   int // landmark passes below MinPresence
+}
+
+// hybridTrack is one followed hand.
+type hybridTrack struct {
+	id        int
+	roi       handmodel.ROI // ROI for the next pass, valid at roiT
+	roiT      float64
+	pos, vel  models.Point // palm centre at posT, velocity (px/s)
+	posT      float64
+	width     float64
+	presence  float64
+	last      handmodel.Result // the last accepted landmark pass
+	hits      int
+	misses    int
+	lastPass  int // frame number of the last landmark pass
+	confirmed bool
+}
+
+const (
+	hybridConfirmHits = 2 // accepted landmark passes before a hand is reported
+	hybridMaxMisses   = 2 // rejected passes in a row before a hand is dropped
+)
+
+// NewHybridTracker makes a hybrid tracker: a classic tracker primed with the
+// calibration frames supplies proposals; the palm detector runs on the first
+// tracked frame, so hands already on the back are found at once. The tracker does not
+// own hm: the caller closes it after the tracker.
+func NewHybridTracker(back models.Back, frames []gocv.Mat, hm *handmodel.Models, cfg HybridConfig) (*HybridTracker, error) {
+	if hm == nil {
+		return nil, fmt.Errorf("hybrid tracker: no hand models")
+	}
+	if len(frames) == 0 {
+		return nil, fmt.Errorf("hybrid tracker: no calibration frames")
+	}
+	h := &HybridTracker{
+		classic: NewClassicTracker(back, frames),
+		hm:      hm,
+		cfg:     cfg.withDefaults(),
+		palmW:   expectedPalmWidth(back),
+	}
+	return h, nil
+}
+
+// Name implements Tracker.
+func (h *HybridTracker) Name() string { return "hybrid" }
+
+// Stats returns what the tracker has done so far.
+func (h *HybridTracker) Stats() HybridStats { return h.stats }
+
+// ErrNoHandModels says the hybrid tracker has no models to run.
+var ErrNoHandModels = errors.New("hybrid tracker: hand models not installed (run 'backcoach models install', or use --tracker classic)")
+
+// OpenHybridTracker loads the hand models from modelDir (or, when empty, the
+// folder handmodel.FindDir finds) and makes a hybrid tracker that owns them.
+func OpenHybridTracker(back models.Back, frames []gocv.Mat, modelDir string, cfg HybridConfig) (*HybridTracker, error) {
+	dir := handmodel.FindDir(modelDir)
+	if dir == "" {
+		if modelDir != "" {
+			return nil, fmt.Errorf("hybrid tracker: no hand models in %s: %w", modelDir, ErrNoHandModels)
+		}
+		return nil, ErrNoHandModels
+	}
+	hm, err := handmodel.Load(dir)
+	if err != nil {
+		return nil, fmt.Errorf("hybrid tracker: %w", err)
+	}
+	h, err := NewHybridTracker(back, frames, hm, cfg)
+	if err != nil {
+		hm.Close()
+		return nil, err
+	}
+	h.ownModels = true
+	return h, nil
+}
+
+// newAutoTracker is the default tracker: hybrid when the hand models are
+// found and load, else classic.
+func newAutoTracker(opts Options, back models.Back, frames []gocv.Mat) Tracker {
+	if handmodel.FindDir(opts.ModelDir) != "" {
+		if h, err := OpenHybridTracker(back, frames, opts.ModelDir, HybridConfig{}); err == nil {
+			return h
+		}
+	}
+	return NewClassicTracker(back, frames)
+}
+
+// Close implements Tracker. It releases the classic tracker, and the models
+// when the tracker loaded them.
+func (h *HybridTracker) Close() error {
+	var errs []error
+	if h.classic != nil {
+		errs = append(errs, h.classic.Close())
+		h.classic = nil
+	}
+	if h.ownModels && h.hm != nil {
+		errs = append(errs, h.hm.Close())
+		h.hm = nil
+	}
+	return errors.Join(errs...)
+}
+
+// Track implements Tracker.
+func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
+	if h.classic == nil || frame.Empty() {
+		return nil
+	}
+	h.frames++
+	h.stats.Frames++
+	start := time.Now()
+	h.classic.Track(frame, t)
+	var props []Detection
+	if !h.cfg.NoProposals {
+		props = h.classic.Detections()
+	}
+	h.stats.Proposals += time.Since(start)
+
+	budget := h.cfg.MaxLandmarks
+	// Followed hands due for a pass: new ones first, then the longest
+	// without one.
+	due := make([]*hybridTrack, 0, len(h.tracks))
+	for _, tr := range h.tracks {
+		if !tr.confirmed || h.frames-tr.lastPass >= h.cfg.LandmarkEvery {
+			due = append(due, tr)
+		}
+	}
+	sort.SliceStable(due, func(a, b int) bool {
+		if due[a].confirmed != due[b].confirmed {
+			return !due[a].confirmed
+		}
+		return due[a].lastPass < due[b].lastPass
+	})
+	for _, tr := range due {
+		if budget == 0 {
+			break
+		}
+		budget--
+		h.refine(frame, tr, t)
+	}
+	h.dropLost()
+	h.dedupe()
+
+	// New hands: a proposal far from every followed hand, checked by the
+	// landmark model; the detector when hands are missing.
+	if len(h.tracks) < maxHands && budget > 0 {
+		for _, d := range h.freeProposals(props) {
+			if budget == 0 || len(h.tracks) >= maxHands {
+				break
+			}
+			budget--
+			h.tryNew(frame, proposalROI(d, h.palmW), t)
+		}
+	}
+	if len(h.tracks) < maxHands && (h.lastDetect == 0 || h.lost || h.frames-h.lastDetect >= h.cfg.DetectEvery) {
+		h.detect(frame, t, max(budget, 1))
+	}
+	h.lost = false
+	return h.report(t)
+}
+
+// predict moves a track's position to time t.
+func (tr *hybridTrack) predict(t float64) models.Point {
+	dt := t - tr.posT
+	if dt <= 0 || dt > 0.5 {
+		return tr.pos
+	}
+	return tr.pos.Add(tr.vel.Scale(dt))
+}
+
+// refine runs the landmark model on a track's ROI, moved by its velocity.
+func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
+	roi := tr.roi
+	if dt := t - tr.roiT; dt > 0 && dt < 0.5 {
+		roi.Center.X += tr.vel.X * dt
+		roi.Center.Y += tr.vel.Y * dt
+	}
+	tr.lastPass = h.frames
+	res, ok := h.landmarks(frame, roi)
+	if !ok {
+		tr.misses++
+		tr.pos, tr.posT = tr.predict(t), t
+		tr.vel = tr.vel.Scale(0.5)
+		return
+	}
+	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
+	if dt := t - tr.posT; tr.hits > 0 && dt > 1e-6 && dt < 0.5 {
+		v := c.Sub(tr.pos).Scale(1 / dt)
+		tr.vel = clampVel(tr.vel.Scale(0.4).Add(v.Scale(0.6)), 12*h.palmW)
+	}
+	tr.pos, tr.posT = c, t
+	tr.roi, tr.roiT = res.Next, t
+	tr.width = smoothWidth(tr.width, handWidth(res))
+	tr.presence = res.Presence
+	tr.last = res
+	tr.hits++
+	tr.misses = 0
+	if tr.hits >= hybridConfirmHits {
+		tr.confirmed = true
+	}
+}
+
+// landmarks runs the landmark model and says whether it saw a plausible hand.
+func (h *HybridTracker) landmarks(frame gocv.Mat, roi handmodel.ROI) (handmodel.Result, bool) {
+	start := time.Now()
+	res, err := h.hm.Landmarks(frame, roi)
+	h.stats.Landmark += time.Since(start)
+	h.stats.Landmarks++
+	if err != nil || res.Presence < h.cfg.MinPresence {
+		h.stats.Rejected++
+		return res, false
+	}
+	// Bare back skin can give a confident "hand" of absurd size.
+	w := handWidth(res)
+	if w < 0.3*h.palmW || w > 3*h.palmW {
+		h.stats.Rejected++
+		return res, false
+	}
+	return res, true
+}
+
+// handWidth estimates the palm width from landmarks: the knuckle span, or
+// from the palm's length when the hand is seen edge-on.
+func handWidth(res handmodel.Result) float64 {
+	length := handmodel.Dist(res.Points[handmodel.Wrist].XY(), res.Points[handmodel.MiddleMCP].XY())
+	return math.Max(res.PalmWidth, 0.75*length)
+}
+
+func smoothWidth(old, w float64) float64 {
+	if old <= 0 {
+		return w
+	}
+	return 0.7*old + 0.3*w
+}
+
+// tryNew verifies a candidate ROI and starts a track when it holds a hand
+// that no track follows yet.
+func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64) bool {
+	res, ok := h.landmarks(frame, roi)
+	if !ok {
+		return false
+	}
+	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
+	w := handWidth(res)
+	for _, tr := range h.tracks {
+		if tr.predict(t).Dist(c) < 0.6*math.Max(w, tr.width) {
+			return false
+		}
+	}
+	h.tracks = append(h.tracks, &hybridTrack{
+		id: h.nextID, roi: res.Next, roiT: t, pos: c, posT: t,
+		width: w, presence: res.Presence, last: res, hits: 1, lastPass: h.frames,
+	})
+	h.nextID++
+	return true
+}
+
+// detect runs the palm detector and verifies up to n palms that no track
+// follows yet.
+func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int) {
+	start := time.Now()
+	palms, err := h.hm.DetectPalms(frame)
+	h.stats.Detect += time.Since(start)
+	h.stats.Detections++
+	h.lastDetect = max(h.frames, 1)
+	if err != nil {
+		return
+	}
+	for _, p := range palms {
+		if n == 0 || len(h.tracks) >= maxHands {
+			return
+		}
+		c := models.Point{X: p.Center.X, Y: p.Center.Y}
+		near := false
+		for _, tr := range h.tracks {
+			if tr.predict(t).Dist(c) < 0.8*math.Max(tr.width, h.palmW) {
+				near = true
+				break
+			}
+		}
+		if near {
+			continue
+		}
+		n--
+		h.tryNew(frame, p.ROI(), t)
+	}
+}
+
+// freeProposals returns the classic proposals that no followed hand
+// explains, farthest-reaching first.
+func (h *HybridTracker) freeProposals(props []Detection) []Detection {
+	var out []Detection
+	for _, d := range props {
+		free := true
+		for _, tr := range h.tracks {
+			if tr.pos.Dist(d.Center) < 1.2*math.Max(tr.width, h.palmW) {
+				free = false
+				break
+			}
+		}
+		if free {
+			out = append(out, d)
+		}
+	}
+	sort.SliceStable(out, func(a, b int) bool { return out[a].Reach > out[b].Reach })
+	return out
+}
+
+// proposalROI is the landmark ROI for a classic proposal: the fingers point
+// from where the arm enters toward its far end, and the ROI sits a little
+// toward the fingers from the palm centre, about three palm widths wide.
+func proposalROI(d Detection, palmW float64) handmodel.ROI {
+	dir := d.Tip.Sub(d.Entry)
+	if n := math.Hypot(dir.X, dir.Y); n > 1e-6 {
+		dir = dir.Scale(1 / n)
+	} else {
+		dir = models.Point{X: 0, Y: -1}
+	}
+	pw := palmW
+	if d.Radius > 0 {
+		pw = math.Max(pw, 2*d.Radius)
+	}
+	c := d.Center.Add(dir.Scale(0.15 * pw))
+	angle := math.Pi/2 - math.Atan2(-dir.Y, dir.X)
+	return handmodel.ROI{Center: handmodel.Point{X: c.X, Y: c.Y}, Size: 3.2 * pw, Angle: angle}
+}
+
+// dropLost forgets tracks whose landmark passes failed too often.
+func (h *HybridTracker) dropLost() {
+	kept := h.tracks[:0]
+	for _, tr := range h.tracks {
+		if tr.misses >= hybridMaxMisses || (!tr.confirmed && tr.misses > 0) {
+			h.lost = true
+			continue
+		}
+		kept = append(kept, tr)
+	}
+	h.tracks = kept
+}
+
+// dedupe drops a track that follows the same hand as an older one (two ROIs
+// that slid onto one hand).
+func (h *HybridTracker) dedupe() {
+	sort.SliceStable(h.tracks, func(a, b int) bool { return h.tracks[a].hits > h.tracks[b].hits })
+	kept := h.tracks[:0]
+	for _, tr := range h.tracks {
+		dup := false
+		for _, k := range kept {
+			if k.pos.Dist(tr.pos) < 0.5*math.Max(k.width, tr.width) {
+				dup = true
+				break
+			}
+		}
+		if dup {
+			h.lost = true
+			continue
+		}
+		kept = append(kept, tr)
+	}
+	h.tracks = kept
+}
+
+// report returns the confirmed hands at time t, in track order.
+func (h *HybridTracker) report(t float64) []models.Hand {
+	var out []models.Hand
+	for _, tr := range h.tracks {
+		if !tr.confirmed {
+			continue
+		}
+		p := tr.predict(t)
+		out = append(out, models.Hand{ID: tr.id, X: p.X, Y: p.Y, Width: tr.width, Score: tr.presence})
+	}
+	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
+	if len(out) > maxHands {
+		out = out[:maxHands]
+	}
+	return out
+}
