@@ -15,6 +15,7 @@ import (
 	"os"
 	"strings"
 	"sync"
+	"syscall"
 	"time"
 
 	"github.com/backcoach/backcoach/models"
@@ -113,6 +114,9 @@ func (s *Server) Handler() http.Handler { return s.handler }
 func (s *Server) Listen() error {
 	ln, err := net.Listen("tcp", s.cfg.Listen)
 	if err != nil {
+		if errors.Is(err, syscall.EADDRINUSE) {
+			return fmt.Errorf("listen on %s: the address is in use (is backcoach already running? pick another with --listen 127.0.0.1:8081): %w", s.cfg.Listen, err)
+		}
 		return fmt.Errorf("listen on %s: %w", s.cfg.Listen, err)
 	}
 	s.mu.Lock()

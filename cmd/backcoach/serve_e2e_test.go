@@ -90,6 +90,7 @@ func TestServeEndToEnd(t *testing.T) {
 	); err != nil {
 		t.Fatalf("open the overlay: %v", err)
 	}
+	screenshot(t, overlay, "checklist.png")
 	disabled, err := chromedp.Run(overlay, chromedp.Evaluate[bool](`document.getElementById('startBtn').disabled`))
 	if err != nil || !disabled {
 		t.Fatalf("start must wait for the checklist (disabled=%v, %v)", disabled, err)
@@ -153,11 +154,13 @@ func TestServeEndToEnd(t *testing.T) {
 	remote, cancelR := chromedp.NewContext(overlay)
 	defer cancelR()
 	if err := chromedp.Do(remote,
+		chromedp.EmulateViewport(390, 760, chromedp.EmulateMobile),
 		chromedp.Navigate(strings.TrimSuffix(rs.url, "/")+"/remote"),
 		chromedp.WaitVisible(chromedp.CSS(`.conn.ok`)),
 	); err != nil {
 		t.Fatalf("open the remote: %v", err)
 	}
+	screenshot(t, remote, "remote.png")
 	if hidden, err := chromedp.Run(overlay, chromedp.Evaluate[bool](`getComputedStyle(document.getElementById('stop')).display === 'none'`)); err != nil || !hidden {
 		t.Fatalf("STOP shown before stop was pressed (%v)", err)
 	}
