@@ -77,6 +77,7 @@ type OverlayWriter struct {
 	good        int
 	feedback    models.Feedback
 	hasFeedback bool
+	feedbackEnd float64 // the banner shows until this video time
 	closed      bool
 }
 
@@ -104,6 +105,11 @@ func OpenOverlay(path string, fps float64, w, h int) (*OverlayWriter, error) {
 	}
 	tmp := f.Name()
 	f.Close()
+	// CreateTemp makes the file private; a video is an ordinary file.
+	if err := os.Chmod(tmp, 0o644); err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("overlay %s: %w", path, err)
+	}
 	vw, err := gocv.VideoWriterFile(tmp, "avc1", fps, w, h, true)
 	if err != nil || !vw.IsOpened() {
 		if vw != nil {
@@ -215,10 +221,13 @@ func (o *OverlayWriter) update(upd models.Update) {
 		}
 	}
 	if n := len(upd.Feedback); n > 0 {
+		// Shown from when the coach says it: a stroke that ended where a
+		// lost hand was last seen is judged a moment later.
 		o.feedback = upd.Feedback[n-1]
 		o.hasFeedback = true
+		o.feedbackEnd = t + overlayFeedbackSeconds
 	}
-	if o.hasFeedback && t-o.feedback.T > overlayFeedbackSeconds {
+	if o.hasFeedback && t > o.feedbackEnd {
 		o.hasFeedback = false
 	}
 }

@@ -102,6 +102,8 @@ func runReplay(ctx context.Context, app *App, args []string) error {
 	vf.define(fs)
 	report := fs.String("report", "", "write the JSON report to FILE (- for standard output)")
 	progress := fs.Bool("progress", true, "show a progress bar on a terminal")
+	var results resultsFlags // --overlay, --html: results.go (issue 6)
+	results.define(fs)
 	// Accept the video before or after the flags.
 	var video string
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
@@ -129,20 +131,28 @@ func runReplay(ctx context.Context, app *App, args []string) error {
 	if err != nil {
 		return err
 	}
-	if *report == "" {
+	res, err := results.start(video) // results.go (issue 6)
+	if err != nil {
+		return err
+	}
+	defer res.abort()
+	if *report == "" && res == nil {
 		app.Log.Info().Msg("no --report given: the report is checked but not written (use --report FILE or -)")
 	}
 	var bar *progressBar
 	if *progress {
 		bar = newProgressBar(app.Stderr)
 	}
-	rep, err := Replay(ctx, video, opts, routine, app, bar)
+	rep, err := Replay(ctx, video, opts, routine, app, bar, res)
 	if err != nil {
 		return err
 	}
 	s := rep.Summary
 	app.Log.Info().Str("tracker", rep.Tracker).Int("frames", len(rep.Frames)).Int("strokes", s.Strokes).
 		Int("good_strokes", s.GoodStrokes).Msg("replay done")
+	if err := res.finish(rep); err != nil { // overlay video and HTML page: results.go (issue 6)
+		return err
+	}
 	if *report == "" {
 		return nil
 	}
@@ -151,7 +161,8 @@ func runReplay(ctx context.Context, app *App, args []string) error {
 
 // Replay runs a recorded video through vision and the coach and returns its
 // report. Input errors (unreadable video, no back in view) are exit-2 errors.
-func Replay(ctx context.Context, video string, opts vision.Options, routine *coach.Routine, app *App, bar *progressBar) (*models.Report, error) {
+// res (nil for none) draws the overlay video and keeps the report's still.
+func Replay(ctx context.Context, video string, opts vision.Options, routine *coach.Routine, app *App, bar *progressBar, res *replayResults) (*models.Report, error) {
 	src, err := vision.Open(vision.SourceSpec{File: video})
 	if err != nil {
 		return nil, badInput(err)
@@ -184,7 +195,10 @@ func Replay(ctx context.Context, video string, opts vision.Options, routine *coa
 				Float64("half_width", math.Round(back.HalfWidth)).Msg("back calibrated")
 			c = coach.New(routine, back)
 		}
-		c.Observe(obs)
+		upd := c.Observe(obs)
+		if err := res.frame(frame, rep, obs, upd); err != nil { // results.go (issue 6)
+			return err
+		}
 		rf := models.ReportFrame{I: obs.Index, T: round3(obs.T), Hands: make([]models.ReportPoint, 0, len(obs.Hands))}
 		for _, hd := range obs.Hands {
 			rf.Hands = append(rf.Hands, models.ReportPoint{X: round1(hd.X), Y: round1(hd.Y)})

@@ -171,7 +171,7 @@ func buildStill(rep *models.Report, still []byte, tracks []*track) stillView {
 		v.W, v.H = 640, 480
 	}
 	scale := float64(v.H) / 480
-	v.Stroke = math.Max(2, 3*scale)
+	v.Stroke = math.Max(1.5, 2.5*scale)
 	v.Font = math.Max(11, 14*scale)
 	b := rep.Back
 	if b.Valid() {
@@ -196,25 +196,41 @@ func buildStill(rep *models.Report, still []byte, tracks []*track) stillView {
 		}
 	}
 	minStep := 1.5 * scale
+	onBack := func(q models.Point) bool {
+		if !b.Valid() {
+			return true
+		}
+		u, vv := b.UV(q)
+		return u >= heatU0 && u <= heatU1 && vv >= heatV0 && vv <= heatV1
+	}
 	for _, tr := range tracks {
-		kept := []models.Point{tr.pts[0]}
-		for _, q := range tr.pts[1:] {
-			if q.Dist(kept[len(kept)-1]) >= minStep {
-				kept = append(kept, q)
-			}
-		}
-		if len(kept) < 2 {
-			continue
-		}
 		side := "right"
 		if tr.nU > 0 && tr.sumU/float64(tr.nU) < 0 {
 			side = "left"
-		} else if tr.nU == 0 && kept[0].X < float64(v.W)/2 {
+		} else if tr.nU == 0 && tr.pts[0].X < float64(v.W)/2 {
 			side = "left"
 		}
-		first, last := kept[0], kept[len(kept)-1]
-		v.Paths = append(v.Paths, path{Points: pts(kept...), Side: side,
-			StartX: first.X, StartY: first.Y, EndX: last.X, EndY: last.Y})
+		// Only the stretches on the back are drawn: a hand reaching for the
+		// oil (or a detection off the body) would only scribble over the picture.
+		var kept []models.Point
+		flush := func() {
+			if len(kept) >= 3 {
+				first, last := kept[0], kept[len(kept)-1]
+				v.Paths = append(v.Paths, path{Points: pts(kept...), Side: side,
+					StartX: first.X, StartY: first.Y, EndX: last.X, EndY: last.Y})
+			}
+			kept = nil
+		}
+		for _, q := range tr.pts {
+			if !onBack(q) {
+				flush()
+				continue
+			}
+			if len(kept) == 0 || q.Dist(kept[len(kept)-1]) >= minStep {
+				kept = append(kept, q)
+			}
+		}
+		flush()
 	}
 	return v
 }

@@ -347,9 +347,16 @@ func buildRows(rep *models.Report) []strokeRow {
 		}
 		r.Short = r.Duration < minAscent
 		r.FewCircle = st.Circles < 2
+		// The coach calls a stroke too fast only when the pace stays over
+		// the limit (a moment over it is fine), so the word follows its verdict.
+		for _, c := range st.Verdicts {
+			r.Fast = r.Fast || c == models.CodeTooFast
+		}
 		switch {
+		case r.Fast:
+			r.PaceWord = "too fast"
 		case st.PeakSpeed > maxSpeed:
-			r.PaceWord, r.Fast = "too fast", true
+			r.PaceWord = "brisk peak"
 		case st.PeakSpeed > 0.8*maxSpeed:
 			r.PaceWord = "brisk"
 		default:
