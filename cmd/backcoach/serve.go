@@ -144,9 +144,10 @@ func cameraPresent(n int) bool {
 	return true
 }
 
-// findDemo locates the bundled demo recording: $BACKCOACH_DEMO, or
-// testdata/correct*.mp4 beside the executable or in the working folder (or
-// a folder above it, so that it works from anywhere in the repository).
+// findDemo locates the demo recording: $BACKCOACH_DEMO, then
+// testdata/correct*.mp4 beside the executable or in the working folder (or a
+// folder above it), then the copy embedded in the binary (extracted once to
+// the user's cache folder).
 func findDemo() (string, error) {
 	if p := os.Getenv("BACKCOACH_DEMO"); p != "" {
 		if _, err := os.Stat(p); err == nil {
@@ -160,7 +161,7 @@ func findDemo() (string, error) {
 		}
 		d := filepath.Dir(exe)
 		dirs = append(dirs, filepath.Join(d, "testdata"), filepath.Join(d, "..", "testdata"),
-			filepath.Join(d, "..", "..", "testdata"), filepath.Join(d, "..", "share", "backcoach"))
+			filepath.Join(d, "..", "..", "testdata"))
 	}
 	if wd, err := os.Getwd(); err == nil {
 		for i := 0; i < 5; i++ {
@@ -175,7 +176,14 @@ func findDemo() (string, error) {
 			return m[0], nil
 		}
 	}
-	return "", errors.New("no camera found, and the demo recording (testdata/correct*.mp4) is not here either: plug in a camera, or play a video with --video FILE")
+	if web.DemoVideo() != nil {
+		cache, err := os.UserCacheDir()
+		if err != nil {
+			cache = os.TempDir()
+		}
+		return web.ExtractDemo(filepath.Join(cache, "backcoach"))
+	}
+	return "", errors.New("no camera found, and this copy of backcoach has no demo recording: plug in a camera, or play a video with --video FILE")
 }
 
 // Serve runs a live session until ctx ends: capture, vision, coach, the web
