@@ -195,3 +195,37 @@ func TestReportInChromium(t *testing.T) {
 	}
 	checkInBrowser(t, path, rep, "../../artifacts/report-synthetic.png")
 }
+
+func TestWriteSessionHTML(t *testing.T) {
+	dir := t.TempDir()
+	logPath := filepath.Join(dir, "session-20261124T200000Z-abcdef.jsonl")
+	lines := []string{
+		`{"event":"start","wall":"2026-11-24T20:00:00Z","t":0,"data":{"source":"camera 0","demo":false,"routine":"back-basic"}}`,
+		`{"event":"calibration","wall":"2026-11-24T20:00:01Z","t":1,"data":{"back":{"spine_bottom":{"x":320,"y":420},"spine_top":{"x":320,"y":90},"half_width":130}}}`,
+		`{"event":"stroke","wall":"2026-11-24T20:00:06Z","t":6,"data":{"start":2,"end":6,"hand":0,"circles":3,"peak_speed":0.3,"verdicts":["good_stroke"]}}`,
+		`{"event":"feedback","wall":"2026-11-24T20:00:06Z","t":6,"data":{"t":6,"code":"good_stroke","message":"Good stroke"}}`,
+		`{"event":"summary","wall":"2026-11-24T20:01:00Z","t":60,"data":{"duration":60,"strokes":1,"good_strokes":1,"codes":{},"coverage":{"left_seconds":3,"right_seconds":2}}}`,
+	}
+	if err := os.WriteFile(logPath, []byte(strings.Join(lines, "\n")+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	rep := syntheticReport()
+	page, err := report.WriteSessionHTML(logPath, rep.Frames[:300], stillJPEG(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if filepath.Base(page) != "session-20261124T200000Z-abcdef.html" {
+		t.Errorf("page %s", page)
+	}
+	s, err := report.ReadSession(logPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.HTML != page || s.Back == nil || len(s.Strokes) != 1 || s.Summary == nil || s.Headline() != "The stroke was good; keep that slow, circling rhythm." {
+		t.Errorf("session %+v, headline %q", s, s.Headline())
+	}
+	want := syntheticReport()
+	want.Frames, want.Strokes, want.Feedback = rep.Frames[:300], s.Strokes, s.Feedback
+	want.Summary = s.Summarised()
+	checkInBrowser(t, page, want, "../../artifacts/report-session.png")
+}

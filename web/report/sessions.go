@@ -265,3 +265,24 @@ func (s *Session) Report() *models.Report {
 	}
 	return rep
 }
+
+// WriteSessionHTML writes the report page of a finished live session beside
+// its log (DATA/session-ID.jsonl → DATA/session-ID.html, which `backcoach
+// sessions` then lists) and returns the page's path. frames (may be nil) are
+// the palm centres the session saw, for the paths and the heatmap; still is a
+// JPEG of the back without hands (may be nil).
+func WriteSessionHTML(logPath string, frames []models.ReportFrame, still []byte) (string, error) {
+	s, err := ReadSession(logPath)
+	if err != nil {
+		return "", err
+	}
+	rep := s.Report()
+	if frames != nil {
+		rep.Frames = frames
+	}
+	page := strings.TrimSuffix(logPath, ".jsonl") + ".html"
+	if err := WriteFile(page, rep, still); err != nil {
+		return "", err
+	}
+	return page, nil
+}
