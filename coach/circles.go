@@ -93,7 +93,7 @@ func estimatePeriod(p []pt, rMin float64) (float64, bool) {
 	}
 	best, bestHalf := 0.0, 0
 	for _, d := range [][]float64{xs, ys} {
-		if per, half := swings(p, d, rMin); half > bestHalf {
+		if per, half := swings(p, d, 1.5*rMin); half > bestHalf {
 			best, bestHalf = per, half
 		}
 	}
@@ -103,40 +103,56 @@ func estimatePeriod(p []pt, rMin float64) (float64, bool) {
 	return math.Max(0.3, math.Min(best, 3)), true
 }
 
-// swings counts the half swings of d (turns by more than h) and the period
-// they imply.
+// swings counts the half swings of d (turns by more than h) after a light
+// smoothing, and the period they imply (twice the median half swing, so a
+// few jitter turns do not shorten it).
 func swings(p []pt, d []float64, h float64) (period float64, half int) {
-	var first, last float64
-	dir := 0
-	ext := d[0]
+	sm := make([]float64, len(d))
+	lo, hi, sum := 0, 0, 0.0
 	for i := range d {
-		x := d[i]
+		for hi < len(d) && p[hi].t <= p[i].t+0.075 {
+			sum += d[hi]
+			hi++
+		}
+		for lo < hi && p[lo].t < p[i].t-0.075 {
+			sum -= d[lo]
+			lo++
+		}
+		sm[i] = sum / float64(hi-lo)
+	}
+	var turns []float64
+	dir := 0
+	ext := sm[0]
+	for i := range sm {
+		x := sm[i]
 		switch {
 		case dir >= 0 && x > ext:
 			ext = x
-			if dir == 0 && x-d[0] > h {
+			if dir == 0 && x-sm[0] > h {
 				dir = 1
 			}
 		case dir <= 0 && x < ext:
 			ext = x
-			if dir == 0 && d[0]-x > h {
+			if dir == 0 && sm[0]-x > h {
 				dir = -1
 			}
 		}
 		if dir == 1 && ext-x > h || dir == -1 && x-ext > h {
-			if half == 0 {
-				first = p[i].t
-			}
-			last = p[i].t
-			half++
+			turns = append(turns, p[i].t)
 			dir = -dir
 			ext = x
 		}
 	}
+	half = len(turns)
 	if half < 2 {
 		return 0, half
 	}
-	return 2 * (last - first) / float64(half-1), half
+	gaps := make([]float64, 0, half-1)
+	for i := 1; i < half; i++ {
+		gaps = append(gaps, turns[i]-turns[i-1])
+	}
+	sort.Float64s(gaps)
+	return 2 * gaps[len(gaps)/2], half
 }
 
 type winding struct {

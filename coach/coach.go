@@ -128,6 +128,9 @@ func (c *Coach) Observe(obs models.FrameObs) models.Update {
 	// were last seen.
 	kept := c.tracks[:0]
 	for _, tr := range c.tracks {
+		if !tr.confirmed && t-tr.lastSeen > 0.2 {
+			continue // a tentative track not seen again
+		}
 		if t-tr.lastSeen > c.r.Tracking.Coast {
 			c.endAscent(tr, tr.lastSeen, endLost)
 			c.lastGone = tr.lastSeen
@@ -139,7 +142,7 @@ func (c *Coach) Observe(obs models.FrameObs) models.Update {
 
 	seen := 0
 	for _, tr := range c.tracks {
-		if tr.lastSeen != t {
+		if tr.lastSeen != t || !tr.confirmed {
 			continue
 		}
 		seen++

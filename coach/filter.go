@@ -2,44 +2,43 @@ package coach
 
 import "math"
 
-// oneEuro is the One Euro filter (Casiez et al. 2012) for one coordinate:
-// a low-pass whose cutoff rises with speed, so slow motion is smoothed hard
-// (jitter goes) and fast motion lags little.
-type oneEuro struct {
-	minCutoff, beta, dCutoff float64
-
-	init  bool
-	x, dx float64
-	lastT float64
-}
-
-func newOneEuro(s Smoothing) oneEuro {
-	return oneEuro{minCutoff: s.MinCutoff, beta: s.Beta, dCutoff: s.DCutoff}
-}
-
 func alpha(cutoff, dt float64) float64 {
 	tau := 1 / (2 * math.Pi * cutoff)
 	return 1 / (1 + tau/dt)
 }
 
-// filter returns the smoothed value of x observed at time t.
-func (f *oneEuro) filter(t, x float64) float64 {
+// oneEuro2 is the One Euro filter for a point: both coordinates share one
+// cutoff, raised by the smoothed speed of the point (not of each axis, which
+// would read a circling hand as slow and flatten its circles).
+type oneEuro2 struct {
+	minCutoff, beta, dCutoff float64
+
+	init        bool
+	x, y, speed float64
+	lastT       float64
+}
+
+func newOneEuro2(s Smoothing) oneEuro2 {
+	return oneEuro2{minCutoff: s.MinCutoff, beta: s.Beta, dCutoff: s.DCutoff}
+}
+
+// filter returns the smoothed point of (x, y) observed at time t.
+func (f *oneEuro2) filter(t, x, y float64) (float64, float64) {
 	if !f.init {
-		f.init, f.x, f.dx, f.lastT = true, x, 0, t
-		return x
+		f.init, f.x, f.y, f.speed, f.lastT = true, x, y, 0, t
+		return x, y
 	}
 	dt := t - f.lastT
 	if dt <= 1e-6 {
-		return f.x
+		return f.x, f.y
 	}
 	f.lastT = t
-	dx := (x - f.x) / dt
-	ad := alpha(f.dCutoff, dt)
-	f.dx += ad * (dx - f.dx)
-	cutoff := f.minCutoff + f.beta*math.Abs(f.dx)
-	a := alpha(cutoff, dt)
+	raw := math.Hypot(x-f.x, y-f.y) / dt
+	f.speed += alpha(f.dCutoff, dt) * (raw - f.speed)
+	a := alpha(f.minCutoff+f.beta*f.speed, dt)
 	f.x += a * (x - f.x)
-	return f.x
+	f.y += a * (y - f.y)
+	return f.x, f.y
 }
 
 // movingAvg is a trailing moving average over a time window.

@@ -129,6 +129,9 @@ type Tracking struct {
 	// Confirm is how long a hand that reappears mid-session (lifted off and put
 	// back) must be seen before it is judged, s.
 	Confirm float64 `yaml:"confirm"`
+	// ConfirmFrames is how many detections make a hand (fewer: a false
+	// detection, ignored).
+	ConfirmFrames Count `yaml:"confirm_frames"`
 	// Coast is how long a hand may go unseen and still be the same hand, s.
 	Coast float64 `yaml:"coast"`
 	// Gate is the farthest, in L, a detection may be from a hand's predicted
@@ -428,6 +431,8 @@ func (r *Routine) validate() *RoutineError {
 	switch {
 	case r.Circles.MinCount > 100:
 		return bad("circles.min_count", "must be at most 100, got %v", r.Circles.MinCount)
+	case r.Tracking.ConfirmFrames < 1 || r.Tracking.ConfirmFrames > 30:
+		return bad("tracking.confirm_frames", "must be between 1 and 30, got %d", r.Tracking.ConfirmFrames)
 	case r.Tracking.MaxHands < 1 || r.Tracking.MaxHands > 8:
 		return bad("tracking.max_hands", "must be between 1 and 8, got %d", r.Tracking.MaxHands)
 	case r.Side.UMin >= r.Side.UMax:

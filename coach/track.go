@@ -16,12 +16,15 @@ type det struct {
 
 // track is one followed hand.
 type track struct {
-	id       int
-	visionID int
+	id        int
+	visionID  int
+	hits      int  // detections so far
+	confirmed bool // seen often enough to be a hand (else a tentative track)
 
 	firstSeen, lastSeen float64
-	fx, fy              oneEuro
+	filt                oneEuro2
 	x, y                float64 // smoothed, L units
+	vx, vy              float64 // velocity, L/s
 	u, v                float64 // smoothed back coordinates
 	tu, tv              trend
 	uT, vT              float64 // de-circled trend (lags about one trend window)
@@ -73,29 +76,83 @@ const (
 	endFinish
 )
 
-func (c *Coach) newTrack(t float64, d det, id int) *track {
-	tr := &track{id: id, visionID: d.visionID, firstSeen: t, lastSeen: t,
-		fx: newOneEuro(c.r.Smoothing), fy: newOneEuro(c.r.Smoothing),
-		tu: newTrend(c.r.Tracking.TrendWindow), tv: newTrend(c.r.Tracking.TrendWindow),
+func (c *Coach) newTrack(t float64, d det) *track {
+	tr := &track{id: -1, visionID: d.visionID, firstSeen: t, lastSeen: t,
+		filt: newOneEuro2(c.r.Smoothing),
+		tu:   newTrend(c.r.Tracking.TrendWindow), tv: newTrend(c.r.Tracking.TrendWindow),
 		onBackSince: -1, fastSince: -1, spineSince: -1, phase: models.PhaseIdle,
 		inZone: make([]bool, len(c.zones)), needSettle: c.r.Tracking.Settle,
 		lastEndT: math.Inf(-1),
-	}
-	// A hand that shows up while another was just lost is a hand put back
-	// on the back after lifting off: it only needs confirming.
-	if c.live && !c.paused && (t-c.lastGone <= c.r.Tracking.Coast+c.r.Tracking.Settle || c.anyCoasting(t)) {
-		tr.needSettle = c.r.Tracking.Confirm
 	}
 	return tr
 }
 
 func (c *Coach) anyCoasting(t float64) bool {
 	for _, tr := range c.tracks {
-		if tr.lastSeen < t {
+		if tr.confirmed && tr.lastSeen < t {
 			return true
 		}
 	}
 	return false
+}
+
+// promote makes tentative tracks seen often enough into hands: a new hand
+// while there is room, else the hand that was lifted off (unseen for a
+// while) put down elsewhere. Otherwise it stays tentative: a false
+// detection, or a hand too many.
+func (c *Coach) promote(t float64) {
+	tk := c.r.Tracking
+	for _, tr := range c.tracks {
+		if tr.confirmed || tr.lastSeen != t || tr.hits < int(tk.ConfirmFrames) {
+			continue
+		}
+		n := 0
+		for _, o := range c.tracks {
+			if o.confirmed {
+				n++
+			}
+		}
+		if n < int(tk.MaxHands) {
+			tr.confirmed = true
+			tr.id = c.freeID(tr.x)
+			// A hand that shows up while another was just lost is a hand put
+			// back on the back after lifting off: it only needs confirming.
+			if c.live && !c.paused && (t-c.lastGone <= tk.Coast+tk.Settle || c.anyCoasting(t)) {
+				tr.needSettle = tk.Confirm
+			}
+			continue
+		}
+		var old *track
+		bd := math.Inf(1)
+		for _, o := range c.tracks {
+			if !o.confirmed || t-o.lastSeen < 0.3 {
+				continue
+			}
+			if d := math.Hypot(o.x-tr.x, o.y-tr.y); d < bd {
+				old, bd = o, d
+			}
+		}
+		if old == nil {
+			continue
+		}
+		c.endAscent(old, old.lastSeen, endLost)
+		tr.confirmed, tr.id = true, old.id
+		tr.needSettle = tk.Confirm
+		if old.active {
+			tr.active, tr.activeAt = true, t
+			tr.peakOK = false
+		}
+		c.removeTrack(old)
+	}
+}
+
+func (c *Coach) removeTrack(x *track) {
+	for i, tr := range c.tracks {
+		if tr == x {
+			c.tracks = append(c.tracks[:i], c.tracks[i+1:]...)
+			return
+		}
+	}
 }
 
 func (tr *track) resetSettle() {
@@ -112,7 +169,9 @@ func (tr *track) resetSettle() {
 func (c *Coach) freeID(x float64) int {
 	used := map[int]bool{}
 	for _, tr := range c.tracks {
-		used[tr.id] = true
+		if tr.confirmed {
+			used[tr.id] = true
+		}
 	}
 	pref := 0
 	if x > 0 {
@@ -138,15 +197,21 @@ func (c *Coach) associate(t float64, dets []det) {
 	for i, d := range dets {
 		cost[i] = make([]float64, m)
 		for j, tr := range c.tracks {
+			// Constant-velocity prediction (for at most half a second).
 			gap := t - tr.lastSeen
-			dist := math.Hypot(d.x-tr.x, d.y-tr.y)
-			g := gate + 0.3*math.Max(0, gap-1.0/30)
+			pg := math.Min(gap, 0.5)
+			dist := math.Hypot(d.x-(tr.x+tr.vx*pg), d.y-(tr.y+tr.vy*pg))
+			g := gate + 0.6*math.Max(0, gap-1.0/30)
 			if dist > g {
 				cost[i][j] = math.Inf(1)
 				continue
 			}
 			cost[i][j] = dist / g
-			if d.visionID == tr.visionID {
+			if !tr.confirmed {
+				// A hand keeps its detections over a tentative track (a false
+				// detection that happened to land beside it).
+				cost[i][j] = 0.5 + cost[i][j]/2
+			} else if d.visionID == tr.visionID {
 				cost[i][j] -= 0.05
 			}
 		}
@@ -179,68 +244,29 @@ func (c *Coach) associate(t float64, dets []det) {
 	}
 	search(0, 0)
 
-	var rest []int
 	for i := 0; i < n; i++ {
 		if best[i] >= 0 {
-			c.updateTrack(c.tracks[best[i]], t, dets[i], false)
-		} else {
-			rest = append(rest, i)
-		}
-	}
-	for _, i := range rest {
-		d := dets[i]
-		if len(c.tracks) < int(c.r.Tracking.MaxHands) {
-			tr := c.newTrack(t, d, c.freeID(d.x))
+			c.updateTrack(c.tracks[best[i]], t, dets[i])
+		} else if len(c.tracks) < 12 {
+			tr := c.newTrack(t, dets[i])
 			c.tracks = append(c.tracks, tr)
-			c.updateTrack(tr, t, d, false)
-			continue
-		}
-		// All hands are taken: the nearest hand not seen in this frame has
-		// been lifted and put down elsewhere.
-		var pick *track
-		bd := math.Inf(1)
-		for _, tr := range c.tracks {
-			if tr.lastSeen >= t {
-				continue
-			}
-			if dd := math.Hypot(d.x-tr.x, d.y-tr.y); dd < bd {
-				pick, bd = tr, dd
-			}
-		}
-		if pick != nil {
-			c.updateTrack(pick, t, d, true)
+			c.updateTrack(tr, t, dets[i])
 		}
 	}
+	c.promote(t)
 }
 
-// updateTrack feeds one detection to a track; jump says the hand was lifted
-// and put down elsewhere.
-func (c *Coach) updateTrack(tr *track, t float64, d det, jump bool) {
+// updateTrack feeds one detection to a track.
+func (c *Coach) updateTrack(tr *track, t float64, d det) {
 	r := c.r
-	if jump {
-		c.endAscent(tr, tr.lastSeen, endLost)
-		tr.fx, tr.fy = newOneEuro(r.Smoothing), newOneEuro(r.Smoothing)
-		tr.tu.reset()
-		tr.tv.reset()
-		tr.hist = tr.hist[:0]
-		tr.peakOK = false
-		tr.minOK = false
-		tr.fastSince, tr.spineSince = -1, -1
-		for i := range tr.inZone {
-			tr.inZone[i] = false
-		}
-		if !tr.active {
-			tr.onBackSince = -1
-		}
-	}
+	tr.hits++
 	gap := t - tr.lastSeen
-	if !jump && gap > 0.3 && !tr.active {
+	if gap > 0.3 && !tr.active {
 		tr.onBackSince = -1 // not seen steadily
 	}
 	tr.lastSeen = t
 	tr.visionID = d.visionID
-	tr.x = tr.fx.filter(t, d.x)
-	tr.y = tr.fy.filter(t, d.y)
+	tr.x, tr.y = tr.filt.filter(t, d.x, d.y)
 	tr.u, tr.v = tr.x*c.l/c.h, tr.y
 	tr.uT = tr.tu.push(t, tr.u)
 	tr.prevVT = tr.vT
@@ -248,13 +274,14 @@ func (c *Coach) updateTrack(tr *track, t float64, d det, jump bool) {
 	tr.hist = append(tr.hist, pt{t: t, x: tr.x, y: tr.y})
 	c.trimHist(tr, t)
 	tr.speed = c.speedOf(tr, t)
+	tr.vx, tr.vy = velocity(tr.hist, 0.1)
 
 	tk := r.Tracking
 	tr.onBack = math.Abs(tr.u) <= tk.BackUMax && tr.v >= tk.BackVMin && tr.v <= tk.BackVMax
 	tr.onBackT = math.Abs(tr.uT) <= tk.BackUMax && tr.vT >= tk.BackVMin && tr.vT <= tk.BackVMax
 
 	// Getting into place.
-	if !tr.active && !c.paused {
+	if tr.confirmed && !tr.active && !c.paused {
 		if tr.onBack {
 			if tr.onBackSince < 0 {
 				tr.onBackSince = t
@@ -448,6 +475,9 @@ func (c *Coach) segment(tr *track, t float64) {
 
 // endAscent closes the open ascent of a track and judges it.
 func (c *Coach) endAscent(tr *track, t float64, why endReason) {
+	if debugJudge && tr.asc != nil {
+		fmt.Printf("END id=%d t=%.2f why=%d uT=%.2f vT=%.2f max=%.2f u=%.2f v=%.2f\n", tr.id, t, why, tr.uT, tr.vT, tr.asc.maxT, tr.u, tr.v)
+	}
 	a := tr.asc
 	if a == nil {
 		return
@@ -647,4 +677,21 @@ func risePoints(seg, cen []pt, startV, topV float64) (i10, i90 int, ok bool) {
 		}
 	}
 	return i10, i90, i10 >= 0 && i90 > i10
+}
+
+// velocity is the mean velocity of a path over its last span seconds.
+func velocity(h []pt, span float64) (vx, vy float64) {
+	if len(h) < 2 {
+		return 0, 0
+	}
+	cur := h[len(h)-1]
+	j := len(h) - 2
+	for j > 0 && cur.t-h[j].t < span {
+		j--
+	}
+	dt := cur.t - h[j].t
+	if dt <= 0 || dt > 1 {
+		return 0, 0
+	}
+	return (cur.x - h[j].x) / dt, (cur.y - h[j].y) / dt
 }

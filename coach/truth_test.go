@@ -3,6 +3,7 @@ package coach_test
 import (
 	"encoding/json"
 	"fmt"
+	"math/rand"
 	"os"
 	"path/filepath"
 	"sort"
@@ -33,8 +34,16 @@ func truthFiles(t *testing.T) []string {
 	return files
 }
 
+// noise spoils the true palm centres the way a tracker would: jitter (px),
+// missed hands and dropped frames (chances).
+type noise struct {
+	jitter, miss, drop, ghost float64
+	seed                      int64
+}
+
 // coachTruth runs the coach on the true palm centres of a session.
-func coachTruth(tr *models.Truth) ([]models.Feedback, []models.Stroke) {
+func coachTruth(tr *models.Truth, nz noise) ([]models.Feedback, []models.Stroke) {
+	rng := rand.New(rand.NewSource(nz.seed))
 	c := coach.New(nil, tr.Back)
 	c.SetZones(tr.Zones)
 	var fb []models.Feedback
@@ -43,9 +52,16 @@ func coachTruth(tr *models.Truth) ([]models.Feedback, []models.Stroke) {
 	for _, f := range tr.Frames {
 		obs := models.FrameObs{Index: f.I, T: f.T}
 		for _, h := range f.Hands {
-			if h.Visible {
-				obs.Hands = append(obs.Hands, models.Hand{ID: h.ID, X: h.X, Y: h.Y})
+			jx, jy := (rng.Float64()*2-1)*nz.jitter, (rng.Float64()*2-1)*nz.jitter
+			if h.Visible && rng.Float64() >= nz.miss {
+				obs.Hands = append(obs.Hands, models.Hand{ID: h.ID, X: h.X + jx, Y: h.Y + jy})
 			}
+		}
+		if rng.Float64() < nz.ghost {
+			obs.Hands = append(obs.Hands, models.Hand{ID: 9, X: rng.Float64() * float64(tr.Width), Y: rng.Float64() * float64(tr.Height)})
+		}
+		if rng.Float64() < nz.drop {
+			continue
 		}
 		up := c.Observe(obs)
 		fb = append(fb, up.Feedback...)
@@ -63,7 +79,16 @@ type codeScore struct{ expected, found, tp, fp, neutral int }
 // segment (±1.5 s), no forbidden code inside it. It prints per-code recall
 // and precision (an event is a true positive inside a segment that expects
 // its code, a false positive inside one that forbids it).
-func TestTruthSessions(t *testing.T) {
+func TestTruthSessions(t *testing.T) { truthSessions(t, noise{}) }
+
+// TestTruthSessionsNoisy is the same with the palm centres spoilt as by a
+// tracker: ±6 px jitter, 8 % of hands missed, 4 % of frames dropped, a
+// false hand anywhere in 2 % of frames.
+func TestTruthSessionsNoisy(t *testing.T) {
+	truthSessions(t, noise{jitter: 6, miss: 0.08, drop: 0.04, ghost: 0.02, seed: 11})
+}
+
+func truthSessions(t *testing.T, nz noise) {
 	files := truthFiles(t)
 	if len(files) == 0 {
 		t.Skip("no testdata/*.truth.json yet")
@@ -84,7 +109,7 @@ func TestTruthSessions(t *testing.T) {
 		if err := json.Unmarshal(data, &tr); err != nil {
 			t.Fatalf("%s: %v", file, err)
 		}
-		fb, strokes := coachTruth(&tr)
+		fb, strokes := coachTruth(&tr, nz)
 		name := filepath.Base(file)
 		var problems []string
 		for _, seg := range tr.Segments {
@@ -131,6 +156,15 @@ func TestTruthSessions(t *testing.T) {
 				score(f.Code).fp++
 			default:
 				score(f.Code).neutral++
+				if os.Getenv("BACKCOACH_TRUTH_NEUTRAL") != "" {
+					lbl := "no segment"
+					for _, seg := range tr.Segments {
+						if f.T >= seg.Start && f.T <= seg.End {
+							lbl = seg.Label
+						}
+					}
+					t.Logf("%s: %s at %.2f in %q", name, f.Code, f.T, lbl)
+				}
 			}
 		}
 		if len(problems) > 0 || testing.Verbose() {

@@ -136,6 +136,9 @@ type Script struct {
 	DropFrames float64
 	// MissHands is the chance that vision misses one hand in a frame.
 	MissHands float64
+	// Ghosts is the chance that a frame holds a false hand somewhere in a
+	// 640x480 frame.
+	Ghosts float64
 	// SwapIDs swaps vision's ids of the first two hands from this time on
 	// (0: never).
 	SwapIDs float64
@@ -183,6 +186,9 @@ func (s Script) Frames() []models.FrameObs {
 				vid = 1 - id
 			}
 			obs.Hands = append(obs.Hands, models.Hand{ID: vid, X: pt.X + jx, Y: pt.Y + jy})
+		}
+		if s.Ghosts > 0 && rng.Float64() < s.Ghosts {
+			obs.Hands = append(obs.Hands, models.Hand{ID: 99, X: rng.Float64() * 640, Y: rng.Float64() * 480})
 		}
 		if drop {
 			continue
