@@ -105,6 +105,7 @@ type client struct {
 	wake  chan struct{} // one-slot: a video frame is waiting
 	done  chan struct{} // closed when the client is gone
 	once  sync.Once
+	cut   atomic.Bool // disconnected for falling behind
 
 	vmu   sync.Mutex
 	video *video
@@ -211,6 +212,9 @@ func (h *Hub) send(clients []*client, b []byte, kinds []Kind) {
 		select {
 		case c.queue <- b:
 		default:
+			if !c.cut.CompareAndSwap(false, true) {
+				continue // already being disconnected
+			}
 			h.disconnected.Add(1)
 			h.log.Warn().Int64("client", c.id).Stringer("kind", c.kind).Msg("a browser fell too far behind; disconnecting it (it will reconnect)")
 			go h.remove(c, "queue full")

@@ -169,8 +169,10 @@ func TestHubSlowClientDoesNotDelayOthers(t *testing.T) {
 			t.Fatalf("feedback out of order at %d: got %d", i, v)
 		}
 	}
-	if worst > 20*time.Millisecond {
-		t.Errorf("a publish call took %v; publishing must never block", worst)
+	// Publishing must never wait for the stuck client (its writes time out
+	// after 1 s); allow for scheduler noise on a busy machine.
+	if worst > 200*time.Millisecond || pubTime > 2*time.Second {
+		t.Errorf("publishing took %v (worst call %v); it must never block", pubTime, worst)
 	}
 	// Keep the pipeline going: the stuck client is cut off (queue overflow or
 	// write deadline) while the good one stays.
