@@ -436,6 +436,8 @@ type session struct {
 	camera        string
 	zones         []models.Zone
 	lastFrame     time.Time
+	thumb         []byte         // a tiny grey copy of the last frame, to tell if the view moved
+	earlier       []*coach.Coach // coaches of the session before a recalibration
 	nframes       int
 	lastT         float64
 	noBackWarned  time.Time
@@ -503,9 +505,14 @@ func (s *session) cameraEvent(e string) {
 // frame handles one captured frame. It does not close f.mat.
 func (s *session) frame(f capFrame) {
 	s.lastFrame = time.Now()
+	thumb := thumbnail(f.mat)
 	if s.camera != models.CameraOK {
+		if s.camera == models.CameraLost && s.calibrated && s.thumb != nil && thumbDiff(s.thumb, thumb) > viewMovedDiff {
+			s.recalibrate()
+		}
 		s.cameraEvent(models.CameraOK)
 	}
+	s.thumb = thumb
 	t := f.at.Sub(s.start).Seconds()
 	if t <= s.lastT {
 		t = s.lastT + 1e-3
@@ -678,13 +685,13 @@ func (s *session) finish() {
 		return
 	}
 	s.finished = true
-	var sum models.Summary
 	if s.coach != nil {
 		s.publishUpdate(s.coach.Finish(s.lastT))
-		sum = s.coach.Summary()
+		s.earlier = append(s.earlier, s.coach)
 	}
-	if sum.Codes == nil {
-		sum.Codes = map[models.Code]int{}
+	sum := models.Summary{Codes: map[models.Code]int{}}
+	for i, c := range s.earlier {
+		sum = mergeSummary(sum, c.Summary(), i == len(s.earlier)-1)
 	}
 	s.logEvent(web.EventSummary, sum)
 	if err := s.hub.PublishSticky("summary", models.SummaryMsg{Type: models.MsgSummary, Summary: sum}); err != nil {
@@ -721,6 +728,88 @@ func (s *session) publishStatus(msg string) {
 	if err := s.hub.PublishSticky("status", st); err != nil {
 		s.log.Error().Err(err).Msg("publish status")
 	}
+}
+
+// viewMovedDiff is the mean grey-level difference (0..255) between the
+// thumbnails before and after a camera loss above which the view is taken
+// to have moved. Hands moving change a few cells; a moved camera changes most.
+const viewMovedDiff = 18
+
+// thumbnail makes a 32×24 grey copy of a frame.
+func thumbnail(m gocv.Mat) []byte {
+	if m.Empty() {
+		return nil
+	}
+	small := gocv.NewMat()
+	defer small.Close()
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.Resize(m, &small, image.Pt(32, 24), 0, 0, gocv.InterpolationArea)
+	if small.Channels() == 3 {
+		gocv.CvtColor(small, &gray, gocv.ColorBGRToGray)
+	} else {
+		small.CopyTo(&gray)
+	}
+	b := gray.ToBytes()
+	out := make([]byte, len(b))
+	copy(out, b)
+	return out
+}
+
+// thumbDiff is the mean absolute difference of two thumbnails (255 when
+// they cannot be compared).
+func thumbDiff(a, b []byte) float64 {
+	if len(a) == 0 || len(a) != len(b) {
+		return 255
+	}
+	sum := 0
+	for i := range a {
+		d := int(a[i]) - int(b[i])
+		if d < 0 {
+			d = -d
+		}
+		sum += d
+	}
+	return float64(sum) / float64(len(a))
+}
+
+// recalibrate starts calibration over (the camera moved while it was
+// lost). The coach so far is kept for the summary; a new one starts once the
+// back is found again.
+func (s *session) recalibrate() {
+	s.log.Warn().Msg("the view moved while the camera was lost: finding the back again")
+	if s.coach != nil {
+		s.publishUpdate(s.coach.Finish(s.lastT))
+		s.earlier = append(s.earlier, s.coach)
+		s.coach = nil
+	}
+	s.proc.Recalibrate()
+	s.calibrated = false
+	s.logEvent(web.EventStatus, map[string]any{"recalibrating": true})
+	s.publishHello()
+	s.publishStatus("The camera moved — finding the back again. Keep still for a moment.")
+}
+
+// mergeSummary adds the summary of a later part of the session to acc.
+// Advice comes from the last part.
+func mergeSummary(acc, s models.Summary, last bool) models.Summary {
+	acc.Duration += s.Duration
+	acc.Strokes += s.Strokes
+	acc.GoodStrokes += s.GoodStrokes
+	for c, n := range s.Codes {
+		acc.Codes[c] += n
+	}
+	if s.Coverage != nil {
+		if acc.Coverage == nil {
+			acc.Coverage = &models.CoverageStats{}
+		}
+		acc.Coverage.LeftSeconds += s.Coverage.LeftSeconds
+		acc.Coverage.RightSeconds += s.Coverage.RightSeconds
+	}
+	if last {
+		acc.Advice = s.Advice
+	}
+	return acc
 }
 
 // routineInfo is what the page needs of the routine.
