@@ -137,6 +137,10 @@ type Tracking struct {
 	// Gate is the farthest, in L, a detection may be from a hand's predicted
 	// position to be that hand.
 	Gate float64 `yaml:"gate"`
+	// Rejoin is how near, in L, a hand found again must be to where a lost
+	// hand was expected to continue its stroke (farther: it was lifted and
+	// put down elsewhere).
+	Rejoin float64 `yaml:"rejoin"`
 	// MaxHands is the number of hands followed at once.
 	MaxHands Count `yaml:"max_hands"`
 	// BackUMax: |u| beyond this is off the back (the arms).
@@ -393,7 +397,7 @@ func (r *Routine) validate() *RoutineError {
 		{"wrong_direction.drop", r.WrongDirection.Drop}, {"hands_lost.after", r.HandsLost.After},
 		{"debounce", r.Debounce},
 		{"tracking.settle", r.Tracking.Settle}, {"tracking.confirm", r.Tracking.Confirm},
-		{"tracking.coast", r.Tracking.Coast}, {"tracking.gate", r.Tracking.Gate},
+		{"tracking.coast", r.Tracking.Coast}, {"tracking.gate", r.Tracking.Gate}, {"tracking.rejoin", r.Tracking.Rejoin},
 		{"tracking.back_u_max", r.Tracking.BackUMax}, {"tracking.back_v_min", r.Tracking.BackVMin},
 		{"tracking.back_v_max", r.Tracking.BackVMax}, {"tracking.trend_window", r.Tracking.TrendWindow},
 		{"tracking.ascent_rise", r.Tracking.AscentRise}, {"tracking.ascent_min_rise", r.Tracking.AscentMinRise},
@@ -418,7 +422,7 @@ func (r *Routine) validate() *RoutineError {
 		{"pace.speed_limit", r.Pace.SpeedLimit}, {"pace.speed_window", r.Pace.SpeedWindow},
 		{"wrong_direction.drop", r.WrongDirection.Drop}, {"hands_lost.after", r.HandsLost.After},
 		{"circles.radius_max", r.Circles.RadiusMax}, {"side.u_max", r.Side.UMax},
-		{"tracking.coast", r.Tracking.Coast}, {"tracking.gate", r.Tracking.Gate},
+		{"tracking.coast", r.Tracking.Coast}, {"tracking.gate", r.Tracking.Gate}, {"tracking.rejoin", r.Tracking.Rejoin},
 		{"tracking.back_u_max", r.Tracking.BackUMax}, {"tracking.trend_window", r.Tracking.TrendWindow},
 		{"tracking.ascent_rise", r.Tracking.AscentRise}, {"tracking.turn_drop", r.Tracking.TurnDrop},
 		{"smoothing.min_cutoff", r.Smoothing.MinCutoff}, {"smoothing.d_cutoff", r.Smoothing.DCutoff},

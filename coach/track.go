@@ -20,6 +20,7 @@ type track struct {
 	visionID  int
 	hits      int  // detections so far
 	confirmed bool // seen often enough to be a hand (else a tentative track)
+	removed   bool
 
 	firstSeen, lastSeen float64
 	filt                oneEuro2
@@ -102,8 +103,30 @@ func (c *Coach) anyCoasting(t float64) bool {
 // detection, or a hand too many.
 func (c *Coach) promote(t float64) {
 	tk := c.r.Tracking
-	for _, tr := range c.tracks {
-		if tr.confirmed || tr.lastSeen != t || tr.hits < int(tk.ConfirmFrames) {
+	for _, tr := range append([]*track(nil), c.tracks...) {
+		if tr.removed || tr.confirmed || tr.lastSeen != t || tr.hits < int(tk.ConfirmFrames) {
+			continue
+		}
+		// A hand missed for a while and found again near where it was
+		// heading: the same hand, the same stroke.
+		var near *track
+		nd := math.Inf(1)
+		for _, o := range c.tracks {
+			if !o.confirmed || o.lastSeen >= t {
+				continue
+			}
+			pg := math.Min(t-o.lastSeen, 0.5)
+			if d := math.Hypot(o.x+o.vx*pg-tr.x, o.y+o.vy*pg-tr.y); d < nd {
+				near, nd = o, d
+			}
+		}
+		if near != nil && nd < tk.Rejoin {
+			for _, p := range tr.hist {
+				if p.t > near.lastSeen {
+					c.updateTrack(near, p.t, det{x: p.x, y: p.y, visionID: tr.visionID})
+				}
+			}
+			c.removeTrack(tr)
 			continue
 		}
 		n := 0
@@ -147,6 +170,7 @@ func (c *Coach) promote(t float64) {
 }
 
 func (c *Coach) removeTrack(x *track) {
+	x.removed = true
 	for i, tr := range c.tracks {
 		if tr == x {
 			c.tracks = append(c.tracks[:i], c.tracks[i+1:]...)
