@@ -341,3 +341,23 @@ func equalCodes(a, b []C) bool {
 	}
 	return true
 }
+
+// TestMissedMidStroke: the tracker losing a hand for 0.6 s mid-ascent
+// (while it moves on) does not end or split the stroke.
+func TestMissedMidStroke(t *testing.T) {
+	frames := one(path(1, good(-0.45))).Frames()
+	for i := range frames {
+		if frames[i].T >= 4 && frames[i].T < 4.6 {
+			frames[i].Hands = nil
+		}
+	}
+	c := coach.New(nil, scripttest.Back)
+	for _, f := range frames {
+		c.Observe(f)
+	}
+	c.Finish(frames[len(frames)-1].T)
+	st := c.Strokes()
+	if len(st) != 1 || !st[0].Good() {
+		t.Errorf("strokes %+v, want one good", st)
+	}
+}
