@@ -191,10 +191,14 @@ func (c *Count) UnmarshalYAML(n *yaml.Node) error {
 // RoutineError is a problem with a routine file: which file, which line (0
 // when unknown) and which field (dotted path, "" when unknown).
 type RoutineError struct {
-	File  string
-	Line  int
+	// File is the routine file's name as given.
+	File string
+	// Line is the line of the problem, from 1 (0: the whole file).
+	Line int
+	// Field is the dotted path of the field ("pace.speed_limit"), if known.
 	Field string
-	Msg   string
+	// Msg says what is wrong.
+	Msg string
 }
 
 // Error formats the problem as "file:line: field: message".

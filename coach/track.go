@@ -1,7 +1,6 @@
 package coach
 
 import (
-	"fmt"
 	"math"
 
 	"github.com/backcoach/backcoach/models"
@@ -50,11 +49,10 @@ type track struct {
 	minOK      bool
 	asc        *ascent
 
-	phase      models.Phase
-	lastReach  bool
-	lastEndT   float64
-	postPeak   float64
-	lastJudged float64
+	phase     models.Phase
+	lastReach bool
+	lastEndT  float64
+	postPeak  float64
 }
 
 // ascent is an ascent in progress.
@@ -416,9 +414,6 @@ func (c *Coach) checkContinuous(tr *track, t float64) {
 			tr.peak = tr.vT
 		}
 		if tr.peak-tr.vT > r.WrongDirection.Drop {
-			if debugJudge {
-				fmt.Printf("WD t=%.2f act=%.2f peak=%.2f vT=%.2f v=%.2f\n", t, tr.activeAt, tr.peak, tr.vT, tr.v)
-			}
 			c.fault(tr, t, models.CodeWrongDirection)
 			tr.peak = tr.vT
 		}
@@ -499,9 +494,6 @@ func (c *Coach) segment(tr *track, t float64) {
 
 // endAscent closes the open ascent of a track and judges it.
 func (c *Coach) endAscent(tr *track, t float64, why endReason) {
-	if debugJudge && tr.asc != nil {
-		fmt.Printf("END id=%d t=%.2f why=%d uT=%.2f vT=%.2f max=%.2f u=%.2f v=%.2f\n", tr.id, t, why, tr.uT, tr.vT, tr.asc.maxT, tr.u, tr.v)
-	}
 	a := tr.asc
 	if a == nil {
 		return
@@ -579,9 +571,6 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 		}
 		circ = countCircles(seg[ja:jb+1], r.Circles.RadiusMin, r.Circles.RadiusMax, per)
 	}
-	if debugJudge {
-		fmt.Printf("judge seg %.2f..%.2f n=%d start=%.2f@%.2f top=%.2f@%.2f circ=%+v\n", seg[0].t, seg[len(seg)-1].t, len(seg), startV, seg[iS].t, topV, seg[iE].t, circ)
-	}
 	// The pace of the ascent is timed on the middle of its rise (10 % to
 	// 90 %), where smoothing does not blur it, and extended to the whole.
 	start, end := seg[iS].t, seg[iE].t
@@ -639,8 +628,6 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 		Verdicts:  v,
 	}, true
 }
-
-var debugJudge = false
 
 // cut finds an ascent on a path: the bottom (lowest de-circled point before
 // the top) and the top (highest de-circled point), and the indexes of the
