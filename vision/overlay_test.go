@@ -132,3 +132,42 @@ func TestOverlayWriterErrors(t *testing.T) {
 		t.Fatalf("want an empty folder, got %d entries", len(entries))
 	}
 }
+
+// BenchmarkOverlay measures drawing and encoding one 640×480 overlay frame;
+// BenchmarkOverlayEncodeOnly the H.264 encoding alone, for comparison.
+func BenchmarkOverlay(b *testing.B) {
+	ow, err := vision.OpenOverlay(filepath.Join(b.TempDir(), "o.mp4"), 30, 640, 480)
+	if err != nil {
+		b.Fatal(err)
+	}
+	frame := gocv.NewMatWithSize(480, 640, gocv.MatTypeCV8UC3)
+	defer frame.Close()
+	gocv.Ellipse(&frame, image.Pt(320, 260), image.Pt(150, 190), 0, 0, 360, color.RGBA{170, 190, 225, 0}, -1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		if err := ow.Draw(frame, overlayBack, overlayUpdate(i, 30)); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	ow.Close()
+}
+
+func BenchmarkOverlayEncodeOnly(b *testing.B) {
+	vw, err := gocv.VideoWriterFile(filepath.Join(b.TempDir(), "e.mp4"), "avc1", 30, 640, 480, true)
+	if err != nil {
+		b.Fatal(err)
+	}
+	frame := gocv.NewMatWithSize(480, 640, gocv.MatTypeCV8UC3)
+	defer frame.Close()
+	gocv.Ellipse(&frame, image.Pt(320, 260), image.Pt(150, 190), 0, 0, 360, color.RGBA{170, 190, 225, 0}, -1)
+	b.ResetTimer()
+	for i := 0; i < b.N; i++ {
+		gocv.Circle(&frame, image.Pt(100+i%400, 200), 20, color.RGBA{uint8(i), 0, 0, 0}, -1)
+		if err := vw.Write(frame); err != nil {
+			b.Fatal(err)
+		}
+	}
+	b.StopTimer()
+	vw.Close()
+}

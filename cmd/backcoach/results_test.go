@@ -98,7 +98,7 @@ func countFrames(t *testing.T, path string) int {
 	n := 0
 	for vc.Read(&m) && !m.Empty() {
 		if n == 300 {
-			gocv.IMWrite("../../artifacts/overlay.png", m)
+			gocv.IMWrite("../../artifacts/overlay-video-frame.png", m)
 		}
 		n++
 	}
