@@ -204,9 +204,22 @@ func (c *Coach) emit(t float64, code models.Code, hand *int) bool {
 		h := *hand
 		fb.Hand = &h
 	}
-	c.feedback = append(c.feedback, fb)
-	c.pendFeedback = append(c.pendFeedback, fb)
+	c.record(fb)
 	return true
+}
+
+// record keeps feedback in time order (a stroke's verdicts are dated at the
+// end of its ascent, which may be a moment before frame-by-frame faults told
+// in the meantime) and passes it to the current update.
+func (c *Coach) record(fb models.Feedback) {
+	i := len(c.feedback)
+	for i > 0 && c.feedback[i-1].T > fb.T {
+		i--
+	}
+	c.feedback = append(c.feedback, models.Feedback{})
+	copy(c.feedback[i+1:], c.feedback[i:])
+	c.feedback[i] = fb
+	c.pendFeedback = append(c.pendFeedback, fb)
 }
 
 // Receiver takes a button of the receiver's remote: lighter, firmer, stop
@@ -219,11 +232,11 @@ func (c *Coach) Receiver(t float64, action string) (models.Feedback, error) {
 	switch action {
 	case "lighter", "firmer":
 		code := models.Code(action)
-		if !c.emitReceiver(t, code) {
-			return models.Feedback{T: t, Code: code, Message: code.Message()},
-				fmt.Errorf("receiver %q at %.2f s: %w", action, t, ErrDebounced)
+		fb := models.Feedback{T: t, Code: code, Message: code.Message()}
+		if !c.emit(t, code, nil) {
+			return fb, fmt.Errorf("receiver %q at %.2f s: %w", action, t, ErrDebounced)
 		}
-		return c.takeLast(), nil
+		return fb, nil
 	case "stop":
 		c.paused = true
 		for _, tr := range c.tracks {
@@ -232,8 +245,7 @@ func (c *Coach) Receiver(t float64, action string) (models.Feedback, error) {
 			tr.resetSettle()
 		}
 		fb := models.Feedback{T: t, Code: models.CodeStop, Message: models.CodeStop.Message()}
-		c.feedback = append(c.feedback, fb)
-		c.pendFeedback = append(c.pendFeedback, fb)
+		c.record(fb)
 		c.lastCode[debounceKey{code: models.CodeStop, hand: -1}] = t
 		return fb, nil
 	case "resume":
@@ -247,10 +259,6 @@ func (c *Coach) Receiver(t float64, action string) (models.Feedback, error) {
 	}
 	return models.Feedback{}, fmt.Errorf("receiver action %q: want lighter, firmer, stop or resume", action)
 }
-
-func (c *Coach) emitReceiver(t float64, code models.Code) bool { return c.emit(t, code, nil) }
-
-func (c *Coach) takeLast() models.Feedback { return c.feedback[len(c.feedback)-1] }
 
 // Paused reports whether the receiver asked to stop (and has not resumed).
 func (c *Coach) Paused() bool { return c.paused }

@@ -291,6 +291,12 @@ func TestSummary(t *testing.T) {
 	if len(o.coach.Strokes()) != 4 || len(o.coach.Feedback()) != len(o.feedback) {
 		t.Error("Strokes/Feedback do not match the updates")
 	}
+	fb := o.coach.Feedback()
+	for i := 1; i < len(fb); i++ {
+		if fb[i].T < fb[i-1].T {
+			t.Errorf("feedback out of time order: %v then %v", fb[i-1], fb[i])
+		}
+	}
 }
 
 const fast_ = models.CodeTooFast
@@ -360,4 +366,23 @@ func TestMissedMidStroke(t *testing.T) {
 	if len(st) != 1 || !st[0].Good() {
 		t.Errorf("strokes %+v, want one good", st)
 	}
+}
+
+// BenchmarkObserve measures the coach per frame on a two-hand session with
+// jitter (the report's figure: frames per second).
+func BenchmarkObserve(b *testing.B) {
+	s := both(path(1, good(-0.45), good(-0.45), good(-0.45)), path(1, good(0.45), good(0.45), good(0.45)))
+	s.Jitter = 3
+	frames := s.Frames()
+	b.ResetTimer()
+	n := 0
+	for i := 0; i < b.N; i++ {
+		c := coach.New(nil, scripttest.Back)
+		for _, f := range frames {
+			c.Observe(f)
+			n++
+		}
+		c.Finish(frames[len(frames)-1].T)
+	}
+	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "frames/s")
 }

@@ -61,6 +61,7 @@ type ascent struct {
 	minT      float64
 	maxT      float64 // trend maximum so far
 	maxTT     float64
+	maxV      float64 // highest smoothed v so far
 	peakSpeed float64
 	faults    map[models.Code]bool
 	told      map[models.Code]bool
@@ -480,6 +481,15 @@ func (c *Coach) segment(tr *track, t float64) {
 	a := tr.asc
 	if tr.speed > a.peakSpeed && tr.onBack {
 		a.peakSpeed = tr.speed
+	}
+	if tr.v > a.maxV {
+		a.maxV = tr.v
+	}
+	// For display: at the shoulders and moving out, the hand is across
+	// before the (lagging) trend ends the ascent.
+	tr.phase = models.PhaseAscent
+	if a.maxV >= c.r.Shoulders.VMin && math.Abs(tr.u) > c.r.Side.UMax {
+		tr.phase = models.PhaseAcross
 	}
 	if tr.vT > a.maxT {
 		a.maxT, a.maxTT = tr.vT, t
