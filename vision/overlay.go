@@ -51,6 +51,16 @@ var (
 	}
 )
 
+// ovBannerLine is one feedback message on the banner and until when it shows.
+type ovBannerLine struct {
+	text string
+	code models.Code
+	end  float64
+}
+
+// overlayBannerLines is how many messages the banner shows at once.
+const overlayBannerLines = 2
+
 type ovTrailPoint struct {
 	p image.Point
 	t float64
@@ -69,16 +79,14 @@ type OverlayWriter struct {
 
 	canvas, layer, resized gocv.Mat
 
-	frames      int
-	lastT       float64
-	trails      map[int][]ovTrailPoint
-	lastSeen    map[int]float64
-	strokes     int
-	good        int
-	feedback    models.Feedback
-	hasFeedback bool
-	feedbackEnd float64 // the banner shows until this video time
-	closed      bool
+	frames   int
+	lastT    float64
+	trails   map[int][]ovTrailPoint
+	lastSeen map[int]float64
+	strokes  int
+	good     int
+	banner   []ovBannerLine // newest last
+	closed   bool
 }
 
 // OpenOverlay starts an overlay video at path (H.264 in an MP4 container)
@@ -220,16 +228,52 @@ func (o *OverlayWriter) update(upd models.Update) {
 			o.good++
 		}
 	}
-	if n := len(upd.Feedback); n > 0 {
-		// Shown from when the coach says it: a stroke that ended where a
-		// lost hand was last seen is judged a moment later.
-		o.feedback = upd.Feedback[n-1]
-		o.hasFeedback = true
-		o.feedbackEnd = t + overlayFeedbackSeconds
+	// A message shows from when the coach says it (a stroke that ended
+	// where a lost hand was last seen is judged a moment later), and a
+	// repeated one replaces its older copy.
+	for _, fb := range upd.Feedback {
+		line := ovBannerLine{text: ovASCII(ovFeedbackText(fb)), code: fb.Code, end: t + overlayFeedbackSeconds}
+		k := 0
+		for _, l := range o.banner {
+			if l.text != line.text {
+				o.banner[k] = l
+				k++
+			}
+		}
+		o.banner = append(o.banner[:k], line)
 	}
-	if o.hasFeedback && t > o.feedbackEnd {
-		o.hasFeedback = false
+	k := 0
+	for _, l := range o.banner {
+		if t <= l.end {
+			o.banner[k] = l
+			k++
+		}
 	}
+	o.banner = o.banner[:k]
+	if len(o.banner) > overlayBannerLines {
+		o.banner = append(o.banner[:0], o.banner[len(o.banner)-overlayBannerLines:]...)
+	}
+}
+
+// bannerLayout returns the banner's font scale, line height and box.
+func (o *OverlayWriter) bannerLayout(scale float64) (fs float64, lineH int, box image.Rectangle) {
+	th := ovThick(scale) + 1
+	pad := int(8 * scale)
+	fs = 0.75 * scale
+	for _, l := range o.banner {
+		fs = math.Min(fs, ovFeedbackScale(l.text, o.w, scale))
+	}
+	width, height := 0, 0
+	for _, l := range o.banner {
+		sz := gocv.GetTextSize(l.text, gocv.FontHersheySimplex, fs, th)
+		width = max(width, sz.X)
+		height = max(height, sz.Y)
+	}
+	lineH = height + 2*pad
+	x0 := (o.w-width)/2 - 2*pad
+	y1 := o.h - pad
+	box = image.Rect(x0, y1-len(o.banner)*lineH-2*pad, x0+width+4*pad, y1)
+	return fs, lineH, box
 }
 
 // quad returns the image polygon of the back rectangle u0..u1 × v0..v1.
@@ -255,13 +299,9 @@ func (o *OverlayWriter) fillPanels(upd models.Update, scale float64) {
 	sz := gocv.GetTextSize("Strokes 00  good 00   0:00", gocv.FontHersheySimplex, fs, ovThick(scale))
 	pad := int(8 * scale)
 	gocv.Rectangle(&o.layer, image.Rect(0, 0, sz.X+3*pad, o.panelHeight(upd, scale)), ovBlack, -1)
-	if o.hasFeedback {
-		msg := ovASCII(ovFeedbackText(o.feedback))
-		fs := ovFeedbackScale(msg, o.w, scale)
-		sz := gocv.GetTextSize(msg, gocv.FontHersheySimplex, fs, ovThick(scale)+1)
-		x0 := (o.w-sz.X)/2 - 2*pad
-		y1 := o.h - pad
-		gocv.Rectangle(&o.layer, image.Rect(x0, y1-sz.Y-4*pad, x0+sz.X+4*pad, y1), ovBlack, -1)
+	if len(o.banner) > 0 {
+		_, _, box := o.bannerLayout(scale)
+		gocv.Rectangle(&o.layer, box, ovBlack, -1)
 	}
 }
 
@@ -329,13 +369,14 @@ func (o *OverlayWriter) drawText(upd models.Update, scale float64) {
 		y := sz.Y + pad + pad/2 + (k+1)*o.lineStep(scale)
 		gocv.PutTextWithParams(&o.canvas, line, image.Pt(pad+pad/2, y), gocv.FontHersheySimplex, 0.5*scale, ovHandColor(h.ID), th, gocv.LineAA, false)
 	}
-	if o.hasFeedback {
-		msg := ovASCII(ovFeedbackText(o.feedback))
-		fs := ovFeedbackScale(msg, o.w, scale)
-		sz := gocv.GetTextSize(msg, gocv.FontHersheySimplex, fs, th+1)
-		x := (o.w - sz.X) / 2
-		y := o.h - pad - 2*pad
-		gocv.PutTextWithParams(&o.canvas, msg, image.Pt(x, y), gocv.FontHersheySimplex, fs, ovCodeColor(o.feedback.Code), th+1, gocv.LineAA, false)
+	if len(o.banner) > 0 {
+		fs, lineH, box := o.bannerLayout(scale)
+		for k, l := range o.banner {
+			sz := gocv.GetTextSize(l.text, gocv.FontHersheySimplex, fs, th+1)
+			x := (o.w - sz.X) / 2
+			y := box.Min.Y + pad + (k+1)*lineH - pad
+			gocv.PutTextWithParams(&o.canvas, l.text, image.Pt(x, y), gocv.FontHersheySimplex, fs, ovCodeColor(l.code), th+1, gocv.LineAA, false)
+		}
 	}
 }
 

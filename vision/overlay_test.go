@@ -33,7 +33,10 @@ func overlayUpdate(i int, fps float64) models.Update {
 	}
 	if i == 40 {
 		h := 1
-		upd.Feedback = []models.Feedback{{T: t, Code: models.CodeTooFast, Message: models.CodeTooFast.Message(), Hand: &h}}
+		upd.Feedback = []models.Feedback{
+			{T: t, Code: models.CodeTooFast, Message: models.CodeTooFast.Message(), Hand: &h},
+			{T: t, Code: models.CodeNoCircles, Message: models.CodeNoCircles.Message(), Hand: &h},
+		}
 	}
 	return upd
 }
