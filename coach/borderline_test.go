@@ -71,6 +71,13 @@ func TestBorderlines(t *testing.T) {
 		// spine.persist = 0.5 s: crossing the spine quickly vs lingering.
 		{name: "cross spine 0.2 s", script: one(scripttest.Start(-0.4, 0.4).Hold(2).Line(0.4, 0.4, 0.6).Hold(2)), code: spine, fires: false},
 		{name: "stay on spine 1 s", script: one(scripttest.Start(-0.4, 0.4).Hold(2).Line(0, 0.4, 0.6).Hold(1).Line(0.4, 0.4, 0.6).Hold(2)), code: spine, fires: true},
+		// spine.v_min = 0.1: below it (the waist) is not the spine band.
+		{name: "on spine at v 0.05", script: one(scripttest.Start(-0.4, 0.05).Hold(2).Line(0, 0.05, 0.3).Hold(2).Line(-0.4, 0.05, 0.3).Hold(1)), code: spine, fires: false},
+		{name: "on spine at v 0.2", script: one(scripttest.Start(-0.4, 0.2).Hold(2).Line(0, 0.2, 0.3).Hold(2).Line(-0.4, 0.2, 0.3).Hold(1)), code: spine, fires: true},
+		// tracking.settle = 1 s: a hand that lands on the spine is judged
+		// only once settled.
+		{name: "on spine while settling", script: one(scripttest.Start(0, 0.4).Hold(1.2).Line(-0.4, 0.4, 0.3).Hold(3)), code: spine, fires: false},
+		{name: "on spine once settled", script: one(scripttest.Start(0, 0.4).Hold(2.2).Line(-0.4, 0.4, 0.3).Hold(3)), code: spine, fires: true},
 		// wrong_direction.drop = 0.3 L.
 		{name: "slide 0.2", script: one(scripttest.Start(-0.45, 0.7).Hold(2).Line(-0.45, 0.5, 2).Hold(2)), code: wrongd, fires: false},
 		{name: "slide 0.4", script: one(scripttest.Start(-0.45, 0.7).Hold(2).Line(-0.45, 0.3, 2.5).Hold(2)), code: wrongd, fires: true},

@@ -317,6 +317,9 @@ func TestRoutineFileChangesVerdict(t *testing.T) {
 		{"start:\n  v_max: 0.45\npace:\n  min_ascent: 5\n", []C{fast}},
 		{"start:\n  v_max: 0.45\ncircles:\n  min_count: 6\n", []C{nocirc}},
 		{"start:\n  v_max: 0.45\nshoulders:\n  v_min: 0.95\n", []C{reach}},
+		{"start:\n  v_max: 0.45\npace:\n  speed_limit: 0.12\n", []C{fast}},
+		{"start:\n  v_max: 0.45\ncircles:\n  radius_max: 0.03\n  radius_min: 0.01\n", []C{nocirc}},
+		{"start:\n  v_max: 0.45\nside:\n  u_min: 0.5\nspine:\n  u_max: 0.5\n", []C{spine}},
 	} {
 		r := coach.DefaultRoutine()
 		if tc.file != "" {
