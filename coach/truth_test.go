@@ -135,6 +135,9 @@ func truthSessions(t *testing.T, nz noise) {
 				}
 			}
 		}
+		if tr.Scenario == "idle" && len(fb) > 0 {
+			problems = append(problems, fmt.Sprintf("idle session: %d feedback, want none", len(fb)))
+		}
 		for _, f := range fb {
 			tp, fp := false, false
 			for _, seg := range tr.Segments {
