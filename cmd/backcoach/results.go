@@ -47,19 +47,19 @@ func (r *resultsFlags) start(video string) (*replayResults, error) {
 		if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 			return nil, badArgs("%s %s: the folder %s does not exist", o.flag, o.path, dir)
 		}
-		if same(o.path, video) {
+		if sameFile(o.path, video) {
 			return nil, badArgs("%s %s: that is the input video; choose another file name", o.flag, o.path)
 		}
 	}
-	if r.overlay != "" && same(r.overlay, r.html) {
+	if r.overlay != "" && sameFile(r.overlay, r.html) {
 		return nil, badArgs("--overlay and --html name the same file %s", r.html)
 	}
 	return &replayResults{overlayPath: r.overlay, htmlPath: r.html}, nil
 }
 
-// same reports whether a and b name the same file (or the same path when
+// sameFile reports whether a and b name the same file (or the same path when
 // neither exists yet).
-func same(a, b string) bool {
+func sameFile(a, b string) bool {
 	if a == "" || b == "" {
 		return false
 	}
