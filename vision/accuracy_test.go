@@ -24,7 +24,11 @@ type video struct {
 
 func loadVideos(t testing.TB) []video {
 	t.Helper()
-	paths, _ := filepath.Glob("../testdata/*.mp4")
+	dir := "../testdata"
+	if d := os.Getenv("BACKCOACH_TESTDATA"); d != "" {
+		dir = d
+	}
+	paths, _ := filepath.Glob(filepath.Join(dir, "[^.]*.mp4"))
 	sort.Strings(paths)
 	var out []video
 	for _, p := range paths {

@@ -1,6 +1,8 @@
 package vision
 
 import (
+	"os"
+	"strconv"
 	"image"
 	"math"
 	"sort"
@@ -81,6 +83,7 @@ func calibrateImage(img gocv.Mat, head models.Head, scale float64) (models.Back,
 // canonical image: pixels whose colour is close to the skin at the centre of
 // the frame, the component that holds the centre. nil when there is none.
 func skinMask(img gocv.Mat) []byte {
+	lightW := envFloat("BC_LW", 0.25)
 	w, h := img.Cols(), img.Rows()
 	lab := gocv.NewMat()
 	defer lab.Close()
@@ -105,29 +108,11 @@ func skinMask(img gocv.Mat) []byte {
 	if a0 < 131 || b0 < 131 || l0 < 40 {
 		return nil
 	}
-	dist := make([]float64, w*h)
-	hist := make([]float64, 0, w*h/4)
-	for i := 0; i < w*h; i++ {
-		l, a, b := float64(px[3*i]), float64(px[3*i+1]), float64(px[3*i+2])
-		d := math.Hypot(a-a0, b-b0) + 0.25*math.Abs(l-l0)
-		dist[i] = d
-		if i%4 == 0 {
-			hist = append(hist, d)
-		}
+	m := grabCutBody(img)
+	if m == nil {
+		return nil
 	}
-	thr := otsu(hist, 0, 60)
-	if thr < 6 {
-		thr = 6
-	}
-	if thr > 25 {
-		thr = 25
-	}
-	m := make([]byte, w*h)
-	for i, d := range dist {
-		if d < thr {
-			m[i] = 255
-		}
-	}
+	_ = lightW
 	mm, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC1, m)
 	if err != nil {
 		return nil
@@ -173,6 +158,52 @@ func median(v []float64) float64 {
 	return s[len(s)/2]
 }
 
+// grabCutBody segments the body from its surroundings with GrabCut,
+// seeded with the centre of the frame as body and the frame border as
+// surroundings. It returns a w*h mask (255 = body).
+func grabCutBody(img gocv.Mat) []byte {
+	w, h := img.Cols(), img.Rows()
+	sw, sh := w/2, h/2
+	small := gocv.NewMat()
+	defer small.Close()
+	gocv.Resize(img, &small, image.Pt(sw, sh), 0, 0, gocv.InterpolationArea)
+	init := make([]byte, sw*sh)
+	for y := 0; y < sh; y++ {
+		for x := 0; x < sw; x++ {
+			dx := (float64(x) - float64(sw)/2) / (0.16 * float64(sw))
+			dy := (float64(y) - float64(sh)/2) / (0.22 * float64(sh))
+			switch {
+			case x < 2 || y < 2 || x >= sw-2 || y >= sh-2:
+				init[y*sw+x] = 0 // GC_BGD
+			case dx*dx+dy*dy <= 1:
+				init[y*sw+x] = 1 // GC_FGD
+			default:
+				init[y*sw+x] = 2 // GC_PR_BGD
+			}
+		}
+	}
+	mask, err := gocv.NewMatFromBytes(sh, sw, gocv.MatTypeCV8UC1, init)
+	if err != nil {
+		return nil
+	}
+	defer mask.Close()
+	bgd, fgd := gocv.NewMat(), gocv.NewMat()
+	defer bgd.Close()
+	defer fgd.Close()
+	gocv.GrabCut(small, &mask, image.Rect(0, 0, sw, sh), &bgd, &fgd, 5, gocv.GCInitWithMask)
+	res := mask.ToBytes()
+	out := make([]byte, w*h)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			v := res[min(y/2, sh-1)*sw+min(x/2, sw-1)]
+			if v == 1 || v == 3 {
+				out[y*w+x] = 255
+			}
+		}
+	}
+	return out
+}
+
 // otsu returns the Otsu threshold of values in [lo, hi].
 func otsu(v []float64, lo, hi float64) float64 {
 	const bins = 64
@@ -214,128 +245,163 @@ func otsu(v []float64, lo, hi float64) float64 {
 	return lo + (float64(bestI)+1)*(hi-lo)/bins
 }
 
-// backFromMask measures the torso in a canonical (head-up) body mask.
+// backFromMask measures the torso in a canonical (head-up) body mask, row
+// by row: the waist is the lowest row of skin (where the cover starts or
+// the frame ends), the shoulder line the highest row that is at least 80 %
+// as wide as the widest row (above it the body narrows to the neck), the
+// spine the straight line fitted through the rows' midpoints, and the half
+// width the narrow part of the lower back (the arms lying beside the torso
+// often touch it higher up).
 func backFromMask(m []byte, w, h int) (models.Back, bool) {
-	// Principal axis of the mask.
-	var n, sx, sy float64
+	var n, sx float64
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
 			if m[y*w+x] != 0 {
 				n++
 				sx += float64(x)
-				sy += float64(y)
 			}
 		}
 	}
 	if n == 0 {
 		return models.Back{}, false
 	}
-	cx, cy := sx/n, sy/n
-	var sxx, syy, sxy float64
-	for y := 0; y < h; y++ {
-		for x := 0; x < w; x++ {
-			if m[y*w+x] != 0 {
-				dx, dy := float64(x)-cx, float64(y)-cy
-				sxx += dx * dx
-				syy += dy * dy
-				sxy += dx * dy
+	type row struct {
+		left, right float64 // run ends (x)
+		ok          bool
+	}
+	rows := make([]row, h)
+	// Walk up from the bottom following the run's midpoint.
+	mid := sx / n
+	scan := func(y int, mx float64) row {
+		x0 := int(math.Round(mx))
+		if x0 < 0 || x0 >= w {
+			return row{}
+		}
+		if m[y*w+x0] == 0 {
+			// Look for skin near the expected midpoint.
+			found := false
+			for d := 1; d < w/8 && !found; d++ {
+				for _, x := range []int{x0 - d, x0 + d} {
+					if x >= 0 && x < w && m[y*w+x] != 0 {
+						x0, found = x, true
+						break
+					}
+				}
+			}
+			if !found {
+				return row{}
 			}
 		}
+		l, r := x0, x0
+		for gap := 0; l > 0 && gap <= 2; {
+			if m[y*w+l-1] != 0 {
+				gap = 0
+			} else {
+				gap++
+			}
+			l--
+		}
+		for gap := 0; r < w-1 && gap <= 2; {
+			if m[y*w+r+1] != 0 {
+				gap = 0
+			} else {
+				gap++
+			}
+			r++
+		}
+		for l < x0 && m[y*w+l] == 0 {
+			l++
+		}
+		for r > x0 && m[y*w+r] == 0 {
+			r--
+		}
+		return row{left: float64(l), right: float64(r) + 1, ok: true}
 	}
-	theta := 0.5 * math.Atan2(2*sxy, sxx-syy) // major axis angle
-	// The body is longer than wide and roughly vertical; keep the tilt small.
-	dir := models.Point{X: math.Cos(theta), Y: math.Sin(theta)}
-	if math.Abs(dir.Y) < 0.8 {
-		dir = models.Point{X: 0, Y: 1}
+	for y := h - 1; y >= 0; y-- {
+		r := scan(y, mid)
+		rows[y] = r
+		if r.ok {
+			mid = 0.7*mid + 0.3*(r.left+r.right)/2
+		}
 	}
-	if dir.Y > 0 { // point up (towards the head)
-		dir = dir.Scale(-1)
+	width := func(y int) float64 {
+		if !rows[y].ok {
+			return 0
+		}
+		return rows[y].right - rows[y].left
 	}
-	perp := models.Point{X: -dir.Y, Y: dir.X} // to the image right
-	at := func(p models.Point) bool {
-		x, y := int(math.Round(p.X)), int(math.Round(p.Y))
-		return x >= 0 && y >= 0 && x < w && y < h && m[y*w+x] != 0
+	maxW := 0.0
+	for y := range rows {
+		maxW = math.Max(maxW, width(y))
 	}
-	// Width profile along the axis, measured from a running midline.
-	type row struct {
-		s, left, right float64
-		ok             bool
+	if maxW < float64(w)/10 {
+		return models.Back{}, false
 	}
-	c := models.Point{X: cx, Y: cy}
-	span := float64(h + w)
-	var rows []row
-	mid := 0.0
-	for s := -span; s <= span; s++ {
-		p := c.Add(dir.Scale(s)).Add(perp.Scale(mid))
-		if !at(p) {
-			rows = append(rows, row{s: s})
+	// Waist: the lowest row of a long run of body rows (at least 35 % of
+	// the widest row).
+	waist, top := -1, -1
+	for y := h - 1; y >= 0; y-- {
+		if width(y) >= 0.35*maxW {
+			waist = y
+			break
+		}
+	}
+	if waist < 0 {
+		return models.Back{}, false
+	}
+	for y := waist; y >= 0 && width(y) >= 0.35*maxW; y-- {
+		if width(y) >= 0.8*maxW {
+			top = y
+		}
+	}
+	if top < 0 || waist-top < h/6 {
+		return models.Back{}, false
+	}
+	length := float64(waist - top)
+	// Spine: least-squares line x = a + b*y through the midpoints.
+	var sy, sxm, syy, sxy, cnt float64
+	for y := top; y <= waist; y++ {
+		if !rows[y].ok {
 			continue
 		}
-		l, r := 0.0, 0.0
-		gap := 0
-		for d := 1.0; d < span; d++ {
-			if at(p.Add(perp.Scale(-d))) {
-				l, gap = d, 0
-			} else if gap++; gap > 2 {
-				break
-			}
-		}
-		gap = 0
-		for d := 1.0; d < span; d++ {
-			if at(p.Add(perp.Scale(d))) {
-				r, gap = d, 0
-			} else if gap++; gap > 2 {
-				break
-			}
-		}
-		rows = append(rows, row{s: s, left: l, right: r, ok: true})
+		mx := (rows[y].left + rows[y].right) / 2
+		fy := float64(y)
+		sy += fy
+		sxm += mx
+		syy += fy * fy
+		sxy += fy * mx
+		cnt++
 	}
-	// The torso: the longest run of rows whose width is at least 40 % of the
-	// median width of the body rows.
-	var widths []float64
-	for _, r := range rows {
-		if r.ok {
-			widths = append(widths, r.left+r.right)
-		}
-	}
-	if len(widths) < 10 {
+	den := cnt*syy - sy*sy
+	if cnt < 5 || den == 0 {
 		return models.Back{}, false
 	}
-	medW := median(widths)
-	bestA, bestB, a := -1, -1, -1
-	for i := 0; i <= len(rows); i++ {
-		in := i < len(rows) && rows[i].ok && rows[i].left+rows[i].right >= 0.6*medW
-		if in && a < 0 {
-			a = i
-		}
-		if !in && a >= 0 {
-			if i-a > bestB-bestA {
-				bestA, bestB = a, i
-			}
-			a = -1
-		}
-	}
-	if bestA < 0 || bestB-bestA < 10 {
-		return models.Back{}, false
-	}
-	// Rows run from the waist side (s negative = down) to the head side.
-	// In canonical orientation dir points up, so s grows towards the head.
-	waist := rows[bestA]
-	top := rows[bestB-1]
-	length := top.s - waist.s
-	// Half width: the median half width over the middle of the torso.
+	b := (cnt*sxy - sy*sxm) / den
+	a := (sxm - b*sy) / cnt
+	// Half width: the lower quartile of the half widths between v 0.05 and
+	// 0.5, measured across the spine.
 	var hw []float64
-	for i := bestA + (bestB-bestA)/5; i < bestA+(bestB-bestA)*3/5; i++ {
-		hw = append(hw, (rows[i].left+rows[i].right)/2)
+	for y := waist - int(0.05*length); y >= waist-int(0.5*length) && y >= 0; y-- {
+		if rows[y].ok {
+			hw = append(hw, width(y)/2/math.Sqrt(1+b*b))
+		}
 	}
-	halfW := median(hw)
-	pt := func(r row) models.Point {
-		return c.Add(dir.Scale(r.s)).Add(perp.Scale((r.right - r.left) / 2))
+	if len(hw) < 3 {
+		return models.Back{}, false
 	}
-	W := pt(waist)
-	N := pt(top)
-	if length < 10 || halfW < 5 || length > 6*halfW || halfW > 3*length {
+	sort.Float64s(hw)
+	halfW := hw[len(hw)/4]
+	W := models.Point{X: a + b*(float64(waist)+1), Y: float64(waist) + 1}
+	N := models.Point{X: a + b*float64(top), Y: float64(top)}
+	if halfW < 5 || length > 6*halfW || halfW > 3*length {
 		return models.Back{}, false
 	}
 	return models.Back{SpineBottom: W, SpineTop: N, HalfWidth: halfW}, true
+}
+
+func envFloat(k string, def float64) float64 {
+	if v, err := strconv.ParseFloat(os.Getenv(k), 64); err == nil {
+		return v
+	}
+	return def
 }

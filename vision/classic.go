@@ -1,6 +1,8 @@
 package vision
 
 import (
+	"os"
+	"strconv"
 	"image"
 	"math"
 	"sort"
@@ -46,9 +48,16 @@ type ClassicTracker struct {
 
 	gain   float64
 	frames int
-	geo    []int32
-	owner  []int32
-	queue  []int32
+	geo     []int32
+	buckets [][]int32
+	geoMat  gocv.Mat // geodesic distance as CV_32F
+	geoMax  gocv.Mat // its local maxima (dilated)
+	kExt    gocv.Mat // extremity neighbourhood (disk of 0.8 palm widths)
+	gray    gocv.Mat
+	edges   gocv.Mat
+	bgEdges gocv.Mat
+	local   map[int32]int32
+	lq      []int32
 
 	tracks []*track
 	nextID int
@@ -79,7 +88,7 @@ const (
 // per-pixel median of frames (the calibration frames: hands that move
 // among them vanish from the median).
 func NewClassicTracker(back models.Back, frames []gocv.Mat) *ClassicTracker {
-	t := &ClassicTracker{back: back, margin: 22, gain: 1}
+	t := &ClassicTracker{back: back, margin: envInt("BC_MARGIN", 22), gain: 1}
 	fw, fh := frames[0].Cols(), frames[0].Rows()
 	t.scale = math.Max(1, float64(fw)/classicWorkWidth)
 	t.w = int(math.Round(float64(fw) / t.scale))
@@ -88,6 +97,9 @@ func NewClassicTracker(back models.Back, frames []gocv.Mat) *ClassicTracker {
 	t.small = gocv.NewMat()
 	t.fg = gocv.NewMatWithSize(t.h, t.w, gocv.MatTypeCV8UC1)
 	t.tmp = gocv.NewMat()
+	t.gray = gocv.NewMat()
+	t.edges = gocv.NewMat()
+	t.bgEdges = gocv.NewMat()
 	t.upd = gocv.NewMat()
 	t.dt = gocv.NewMat()
 	t.lab = gocv.NewMat()
@@ -97,12 +109,18 @@ func NewClassicTracker(back models.Back, frames []gocv.Mat) *ClassicTracker {
 	t.kClos = gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(5, 5))
 	t.kUpd = gocv.GetStructuringElement(gocv.MorphRect, image.Pt(9, 9))
 	t.bg = medianBackground(frames, t.w, t.h)
+	if m := os.Getenv("BC_MARGIN"); m == "" {
+		t.margin = noiseMargin(frames, t.w, t.h)
+	}
 	t.bgF = gocv.NewMat()
 	t.bg.ConvertTo(&t.bgF, gocv.MatTypeCV32FC3)
 	n := t.w * t.h
 	t.geo = make([]int32, n)
-	t.owner = make([]int32, n)
-	t.queue = make([]int32, 0, n)
+	t.buckets = make([][]int32, 3*(t.w+t.h)*2)
+	t.geoMat = gocv.NewMatWithSize(t.h, t.w, gocv.MatTypeCV32F)
+	t.geoMax = gocv.NewMat()
+	r := int(math.Max(1, math.Round(0.8*t.palmW)))
+	t.kExt = gocv.GetStructuringElement(gocv.MorphRect, image.Pt(2*r+1, 2*r+1))
 	t.refreshBounds()
 	return t
 }
@@ -168,6 +186,34 @@ func medianBytes(v []byte) byte {
 	return v[len(v)/2]
 }
 
+// noiseMargin estimates the sensor noise from consecutive frames (robustly:
+// the median absolute difference, so moving hands do not count) and returns
+// the foreground margin: three standard deviations plus two grey levels.
+func noiseMargin(frames []gocv.Mat, w, h int) int {
+	if len(frames) < 2 {
+		return 10
+	}
+	a, b := gocv.NewMat(), gocv.NewMat()
+	defer a.Close()
+	defer b.Close()
+	var diffs []float64
+	n := min(len(frames)-1, 8)
+	for k := 0; k < n; k++ {
+		gocv.Resize(frames[k], &a, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+		gocv.Resize(frames[k+1], &b, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+		pa, pb := a.ToBytes(), b.ToBytes()
+		for i := 0; i < len(pa); i += 7 {
+			d := int(pa[i]) - int(pb[i])
+			if d < 0 {
+				d = -d
+			}
+			diffs = append(diffs, float64(d))
+		}
+	}
+	sigma := 1.4826 * median(diffs) / math.Sqrt2
+	return clampInt(int(math.Round(3*sigma+2)), 4, 24)
+}
+
 // refreshBounds recomputes the 3×3 min/max of the background with margins.
 func (t *ClassicTracker) refreshBounds() {
 	k := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
@@ -176,6 +222,11 @@ func (t *ClassicTracker) refreshBounds() {
 	lo := t.tmp.ToBytes()
 	gocv.Dilate(t.bg, &t.tmp, k)
 	hi := t.tmp.ToBytes()
+	gocv.CvtColor(t.bg, &t.gray, gocv.ColorBGRToGray)
+	gocv.Canny(t.gray, &t.bgEdges, 25, 70)
+	k5 := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(5, 5))
+	gocv.Dilate(t.bgEdges, &t.bgEdges, k5)
+	k5.Close()
 	m := t.margin
 	for i := range lo {
 		lo[i] = byte(clampInt(int(lo[i])-m, 0, 255))
@@ -266,236 +317,142 @@ func (t *ClassicTracker) foreground() {
 		}
 	}
 	gocv.MorphologyEx(t.fg, &t.tmp, gocv.MorphOpen, t.kOpen)
+	// Outlines the background does not have (a hand's edge on skin of the
+	// same colour) count as foreground too.
+	gocv.CvtColor(t.small, &t.gray, gocv.ColorBGRToGray)
+	gocv.Canny(t.gray, &t.edges, 25, 70)
+	gocv.BitwiseNot(t.bgEdges, &t.upd)
+	gocv.BitwiseAnd(t.edges, t.upd, &t.edges)
+	gocv.Dilate(t.edges, &t.edges, t.kOpen)
+	gocv.BitwiseOr(t.tmp, t.edges, &t.tmp)
 	gocv.MorphologyEx(t.tmp, &t.fg, gocv.MorphClose, t.kClos)
+	t.fillHoles()
 }
 
-// detect finds palm candidates in the current working frame.
+// fillHoles fills the background holes of the foreground that do not touch
+// the frame edge and are smaller than two palms: the inside of a hand whose
+// colour matches the back.
+func (t *ClassicTracker) fillHoles() {
+	gocv.BitwiseNot(t.fg, &t.upd)
+	n := gocv.ConnectedComponentsWithStatsWithParams(t.upd, &t.lab, &t.stats, &t.cents, 4, gocv.MatTypeCV16U, gocv.CCL_DEFAULT)
+	if n <= 2 {
+		return
+	}
+	maxArea := int32(2 * t.palmW * t.palmW)
+	fill := make([]bool, n)
+	any := false
+	for c := 1; c < n; c++ {
+		x0, y0 := t.stats.GetIntAt(c, 0), t.stats.GetIntAt(c, 1)
+		bw, bh := t.stats.GetIntAt(c, 2), t.stats.GetIntAt(c, 3)
+		area := t.stats.GetIntAt(c, 4)
+		if area < maxArea && x0 > 0 && y0 > 0 && int(x0+bw) < t.w && int(y0+bh) < t.h {
+			fill[c] = true
+			any = true
+		}
+	}
+	if !any {
+		return
+	}
+	labels, err := t.lab.DataPtrUint16()
+	if err != nil {
+		return
+	}
+	fg, err := t.fg.DataPtrUint8()
+	if err != nil {
+		return
+	}
+	for i, l := range labels {
+		if fill[l] {
+			fg[i] = 255
+		}
+	}
+}
+
+// detect finds palm candidates in the current working frame: the far ends
+// (extremities) of the foreground that is connected to the frame edge.
 func (t *ClassicTracker) detect() []Detection {
 	t.foreground()
-	n := gocv.ConnectedComponentsWithStatsWithParams(t.fg, &t.lab, &t.stats, &t.cents, 8, gocv.MatTypeCV16U, gocv.CCL_DEFAULT)
-	if n <= 1 {
-		return nil
-	}
-	gocv.DistanceTransform(t.fg, &t.dt, &t.tmp, gocv.DistL2, gocv.DistanceMask5, gocv.DistanceLabelCComp)
-	labels, err := t.lab.DataPtrUint16()
+	fg, err := t.fg.DataPtrUint8()
 	if err != nil {
 		return nil
 	}
+	if !t.geodesic(fg) {
+		return nil
+	}
+	gocv.DistanceTransform(t.fg, &t.dt, &t.tmp, gocv.DistL2, gocv.DistanceMask5, gocv.DistanceLabelCComp)
 	dist, err := t.dt.DataPtrFloat32()
 	if err != nil {
 		return nil
 	}
-	minArea := int(0.6 * t.palmW * t.palmW)
-	var dets []Detection
-	for c := 1; c < n; c++ {
-		area := int(t.stats.GetIntAt(c, 4))
-		if area < minArea {
-			continue
-		}
-		x0 := int(t.stats.GetIntAt(c, 0))
-		y0 := int(t.stats.GetIntAt(c, 1))
-		bw := int(t.stats.GetIntAt(c, 2))
-		bh := int(t.stats.GetIntAt(c, 3))
-		if x0 > 1 && y0 > 1 && x0+bw < t.w-1 && y0+bh < t.h-1 {
-			continue // not connected to the frame edge: not an arm
-		}
-		dets = append(dets, t.handsInBlob(labels, dist, uint16(c), image.Rect(x0, y0, x0+bw, y0+bh))...)
-	}
-	return dets
-}
-
-// handsInBlob runs a geodesic flood fill from the blob's frame-edge contacts
-// and returns the palm at the far end of each arm.
-func (t *ClassicTracker) handsInBlob(labels []uint16, dist []float32, c uint16, box image.Rectangle) []Detection {
-	w, h := t.w, t.h
-	// Contact segments along the border, walked around the perimeter.
-	var perim []int32
-	for x := 0; x < w; x++ {
-		perim = append(perim, int32(x))
-	}
-	for y := 1; y < h; y++ {
-		perim = append(perim, int32(y*w+w-1))
-	}
-	for x := w - 2; x >= 0; x-- {
-		perim = append(perim, int32((h-1)*w+x))
-	}
-	for y := h - 2; y > 0; y-- {
-		perim = append(perim, int32(y*w))
-	}
-	// Start the walk at a pixel not in the blob so segments do not wrap.
-	start := -1
-	for i, p := range perim {
-		if labels[p] != c {
-			start = i
-			break
-		}
-	}
-	if start < 0 {
-		return nil // the blob covers the whole border: not an arm
-	}
-	type seg struct {
-		px []int32
-	}
-	var segs []seg
-	var cur []int32
-	for k := 0; k < len(perim); k++ {
-		p := perim[(start+k)%len(perim)]
-		if labels[p] == c {
-			cur = append(cur, p)
-		} else if len(cur) > 0 {
-			segs = append(segs, seg{cur})
-			cur = nil
-		}
-	}
-	if len(cur) > 0 {
-		segs = append(segs, seg{cur})
-	}
-	minSeg := int(math.Max(2, 0.15*t.palmW))
-	// Multi-source BFS (8-connected, chamfer 2/3) from every contact segment.
-	for y := box.Min.Y; y < box.Max.Y; y++ {
-		for x := box.Min.X; x < box.Max.X; x++ {
-			i := y*w + x
-			t.geo[i] = -1
-			t.owner[i] = -1
-		}
-	}
-	q := t.queue[:0]
-	nseg := 0
-	for _, s := range segs {
-		if len(s.px) < minSeg {
-			continue
-		}
-		for _, p := range s.px {
-			t.geo[p] = 0
-			t.owner[p] = int32(nseg)
-			q = append(q, p)
-		}
-		nseg++
-	}
-	if nseg == 0 {
+	// Extremities: pixels whose geodesic distance is the largest within
+	// 0.8 palm widths around them, and that reach at least 0.9 palm widths
+	// into the frame.
+	geoF, err := t.geoMat.DataPtrFloat32()
+	if err != nil {
 		return nil
 	}
-	// Dijkstra-lite: a bucket queue over integer chamfer distances.
-	buckets := map[int32][]int32{0: q}
-	maxD := int32(0)
-	for d := int32(0); d <= maxD; d++ {
-		bq := buckets[d]
-		delete(buckets, d)
-		for bi := 0; bi < len(bq); bi++ {
-			p := bq[bi]
-			if t.geo[p] != d {
-				continue
-			}
-			px, py := int(p)%w, int(p)/w
-			for dy := -1; dy <= 1; dy++ {
-				ny := py + dy
-				if ny < box.Min.Y || ny >= box.Max.Y {
-					continue
-				}
-				for dx := -1; dx <= 1; dx++ {
-					if dx == 0 && dy == 0 {
-						continue
-					}
-					nx := px + dx
-					if nx < box.Min.X || nx >= box.Max.X {
-						continue
-					}
-					np := int32(ny*w + nx)
-					if labels[np] != c {
-						continue
-					}
-					step := int32(2)
-					if dx != 0 && dy != 0 {
-						step = 3
-					}
-					nd := d + step
-					if t.geo[np] < 0 || nd < t.geo[np] {
-						t.geo[np] = nd
-						t.owner[np] = t.owner[p]
-						buckets[nd] = append(buckets[nd], np)
-						if nd > maxD {
-							maxD = nd
-						}
-					}
-				}
-			}
+	for i, g := range t.geo {
+		geoF[i] = float32(g)
+	}
+	gocv.Dilate(t.geoMat, &t.geoMax, t.kExt)
+	gmax, err := t.geoMax.DataPtrFloat32()
+	if err != nil {
+		return nil
+	}
+	w, h := t.w, t.h
+	minReach := int32(2 * 0.9 * t.palmW)
+	type tip struct {
+		p int
+		d int32
+	}
+	var tips []tip
+	for i, g := range t.geo {
+		if g >= minReach && float32(g) >= gmax[i] {
+			tips = append(tips, tip{i, g})
 		}
 	}
-	t.queue = q[:0]
-	_ = h
-	// Per contact: the far end, then the palm near it.
-	type far struct {
-		d   int32
-		p   int32
-		sum [2]float64
-		n   int
-	}
-	fars := make([]far, nseg)
-	for i := range fars {
-		fars[i].p = -1
-	}
-	for y := box.Min.Y; y < box.Max.Y; y++ {
-		for x := box.Min.X; x < box.Max.X; x++ {
-			i := y*w + x
-			o := t.owner[i]
-			if o < 0 || labels[i] != c {
-				continue
-			}
-			if t.geo[i] > fars[o].d {
-				fars[o].d = t.geo[i]
-				fars[o].p = int32(i)
-			}
+	sort.Slice(tips, func(a, b int) bool {
+		if tips[a].d != tips[b].d {
+			return tips[a].d > tips[b].d
 		}
-	}
+		return tips[a].p < tips[b].p
+	})
+	pw := t.palmW
 	var out []Detection
-	for o := range fars {
-		f := fars[o]
-		reach := float64(f.d) / 2 // chamfer units → pixels
-		if f.p < 0 || reach < 0.9*t.palmW {
-			continue
-		}
-		// Palm: the largest inscribed circle among pixels within 1.6 palm
-		// widths (geodesic) of the far end.
-		band := int32(2 * 1.6 * t.palmW)
-		best, bestP := float32(0), int32(-1)
-		var ex, ey, en float64
-		for y := box.Min.Y; y < box.Max.Y; y++ {
-			for x := box.Min.X; x < box.Max.X; x++ {
-				i := y*w + x
-				if t.owner[i] != int32(o) || labels[i] != c {
-					continue
-				}
-				if t.geo[i] < 4 {
-					ex += float64(x)
-					ey += float64(y)
-					en++
-				}
-				if f.d-t.geo[i] > band {
-					continue
-				}
-				if dist[i] > best {
-					best, bestP = dist[i], int32(i)
-				}
+	var tipPts [][2]int
+	for _, tp := range tips {
+		tx, ty := tp.p%w, tp.p/w
+		dup := false
+		for _, q := range tipPts {
+			if hypot(tx-q[0], ty-q[1]) < 0.8*pw {
+				dup = true
+				break
 			}
 		}
-		if bestP < 0 {
+		if dup {
 			continue
+		}
+		tipPts = append(tipPts, [2]int{tx, ty})
+		if len(tipPts) > 6 {
+			break
+		}
+		// Palm: the largest inscribed circle among the pixels a local flood
+		// fill from the tip reaches within 1.5 palm widths, going back
+		// along the arm (never further from the edge than the tip).
+		best, bestP := t.palmNear(tp.p, dist, 1.5*pw)
+		if bestP < 0 || float64(best) < 0.22*pw {
+			continue // a thin end: a finger or a wrist, not a palm
 		}
 		// Sub-pixel centre: weighted centroid of the near-maximum ridge.
-		bx, by := int(bestP)%w, int(bestP)/w
+		bx, by := bestP%w, bestP/w
 		var sx, sy, sw float64
-		r := 2
-		for y := by - r; y <= by+r; y++ {
-			for x := bx - r; x <= bx+r; x++ {
+		for y := by - 2; y <= by+2; y++ {
+			for x := bx - 2; x <= bx+2; x++ {
 				if x < 0 || y < 0 || x >= w || y >= h {
 					continue
 				}
-				i := y*w + x
-				if t.owner[i] != int32(o) || labels[i] != c {
-					continue
-				}
-				d := float64(dist[i]) - 0.85*float64(best)
-				if d <= 0 {
+				d := float64(dist[y*w+x]) - 0.85*float64(best)
+				if d <= 0 || t.geo[y*w+x] < 0 {
 					continue
 				}
 				sx += d * float64(x)
@@ -510,20 +467,188 @@ func (t *ClassicTracker) handsInBlob(labels []uint16, dist []float32, c uint16, 
 		s := t.scale
 		det := Detection{
 			Center: models.Point{X: (cx + 0.5) * s, Y: (cy + 0.5) * s},
-			Tip:    models.Point{X: (float64(int(f.p)%w) + 0.5) * s, Y: (float64(int(f.p)/w) + 0.5) * s},
+			Tip:    models.Point{X: (float64(tx) + 0.5) * s, Y: (float64(ty) + 0.5) * s},
 			Radius: float64(best) * s,
-			Reach:  reach * s,
+			Reach:  float64(tp.d) / 2 * s,
 		}
-		if en > 0 {
-			det.Entry = models.Point{X: (ex/en + 0.5) * s, Y: (ey/en + 0.5) * s}
+		cands := []Detection{det}
+		// Two hands side by side make one wide blob: a palm far wider than
+		// one hand is split across the arm's direction.
+		if R := float64(best); R > 0.95*pw {
+			ax := det.Tip.Sub(det.Center)
+			if l := math.Hypot(ax.X, ax.Y); l > 0 {
+				perp := models.Point{X: -ax.Y / l, Y: ax.X / l}
+				off := (R - 0.45*pw) * s
+				a, b := det, det
+				a.Center = det.Center.Add(perp.Scale(off))
+				b.Center = det.Center.Sub(perp.Scale(off))
+				a.Radius, b.Radius = 0.45*pw*s, 0.45*pw*s
+				cands = []Detection{a, b}
+			}
 		}
-		// A palm is wider than a wrist or a finger: reject thin ends.
-		if float64(best) < 0.22*t.palmW {
-			continue
+		// Two tips of one hand (spread fingers) give the same palm.
+		for _, c := range cands {
+			same := false
+			for _, o := range out {
+				if o.Center.Dist(c.Center) < 0.5*pw*s {
+					same = true
+					break
+				}
+			}
+			if !same {
+				out = append(out, c)
+			}
 		}
-		out = append(out, det)
 	}
 	return out
+}
+
+// palmNear flood-fills the foreground from the pixel tip up to radius
+// working pixels (chamfer distance) and returns the largest distance-transform
+// value it meets and where.
+func (t *ClassicTracker) palmNear(tip int, dist []float32, radius float64) (float32, int) {
+	w, h := t.w, t.h
+	limit := int32(2 * radius)
+	if t.local == nil {
+		t.local = make(map[int32]int32)
+	}
+	clear(t.local)
+	q := t.lq[:0]
+	q = append(q, int32(tip))
+	t.local[int32(tip)] = 0
+	best, bestP := float32(0), -1
+	for k := 0; k < len(q); k++ {
+		p := q[k]
+		d := t.local[p]
+		if dist[p] > best {
+			best, bestP = dist[p], int(p)
+		}
+		px, py := int(p)%w, int(p)/w
+		for dy := -1; dy <= 1; dy++ {
+			for dx := -1; dx <= 1; dx++ {
+				nx, ny := px+dx, py+dy
+				if (dx == 0 && dy == 0) || nx < 0 || ny < 0 || nx >= w || ny >= h {
+					continue
+				}
+				np := int32(ny*w + nx)
+				if t.geo[np] < 0 {
+					continue
+				}
+				nd := d + 2
+				if dx != 0 && dy != 0 {
+					nd = d + 3
+				}
+				if nd > limit {
+					continue
+				}
+				if od, ok := t.local[np]; !ok || nd < od {
+					t.local[np] = nd
+					q = append(q, np)
+				}
+			}
+		}
+	}
+	t.lq = q[:0]
+	return best, bestP
+}
+
+func hypot(dx, dy int) float64 { return math.Sqrt(float64(dx*dx + dy*dy)) }
+
+// geodesic fills t.geo with the chamfer distance (2 per step, 3 per
+// diagonal step) inside the foreground from where it touches the frame edge
+// (-1 elsewhere). It reports whether any foreground touches the edge.
+func (t *ClassicTracker) geodesic(fg []byte) bool {
+	w, h := t.w, t.h
+	for i := range t.geo {
+		t.geo[i] = -1
+	}
+	minSeg := int(math.Max(2, 0.15*t.palmW))
+	// Seeds: runs of foreground along the border at least minSeg long.
+	var seeds []int32
+	run := func(idx []int) {
+		n := 0
+		for k := 0; k <= len(idx); k++ {
+			if k < len(idx) && fg[idx[k]] != 0 {
+				n++
+				continue
+			}
+			if n >= minSeg {
+				for j := k - n; j < k; j++ {
+					seeds = append(seeds, int32(idx[j]))
+				}
+			}
+			n = 0
+		}
+	}
+	row := func(y int) []int {
+		r := make([]int, w)
+		for x := range r {
+			r[x] = y*w + x
+		}
+		return r
+	}
+	col := func(x int) []int {
+		c := make([]int, h)
+		for y := range c {
+			c[y] = y*w + x
+		}
+		return c
+	}
+	run(row(0))
+	run(row(h - 1))
+	run(col(0))
+	run(col(w - 1))
+	if len(seeds) == 0 {
+		return false
+	}
+	// Bucket queue over integer distances.
+	for i := range t.buckets {
+		t.buckets[i] = t.buckets[i][:0]
+	}
+	for _, p := range seeds {
+		t.geo[p] = 0
+	}
+	t.buckets[0] = append(t.buckets[0], seeds...)
+	nb := int32(len(t.buckets))
+	for d := int32(0); d < nb; d++ {
+		bq := t.buckets[d]
+		for bi := 0; bi < len(bq); bi++ {
+			p := bq[bi]
+			if t.geo[p] != d {
+				continue
+			}
+			px, py := int(p)%w, int(p)/w
+			for dy := -1; dy <= 1; dy++ {
+				ny := py + dy
+				if ny < 0 || ny >= h {
+					continue
+				}
+				for dx := -1; dx <= 1; dx++ {
+					nx := px + dx
+					if (dx == 0 && dy == 0) || nx < 0 || nx >= w {
+						continue
+					}
+					np := int32(ny*w + nx)
+					if fg[np] == 0 {
+						continue
+					}
+					nd := d + 2
+					if dx != 0 && dy != 0 {
+						nd = d + 3
+					}
+					if nd >= nb {
+						continue
+					}
+					if g := t.geo[np]; g < 0 || nd < g {
+						t.geo[np] = nd
+						t.buckets[nd] = append(t.buckets[nd], np)
+					}
+				}
+			}
+		}
+		t.buckets[d] = bq
+	}
+	return true
 }
 
 // updateBackground blends the current frame into the background where no
@@ -541,8 +666,15 @@ func (t *ClassicTracker) updateBackground() {
 
 // Close implements Tracker.
 func (t *ClassicTracker) Close() error {
-	for _, m := range []*gocv.Mat{&t.bgF, &t.bg, &t.small, &t.fg, &t.tmp, &t.upd, &t.dt, &t.lab, &t.stats, &t.cents, &t.kOpen, &t.kClos, &t.kUpd} {
+	for _, m := range []*gocv.Mat{&t.bgF, &t.bg, &t.small, &t.fg, &t.tmp, &t.upd, &t.dt, &t.lab, &t.stats, &t.cents, &t.kOpen, &t.kClos, &t.kUpd, &t.geoMat, &t.geoMax, &t.kExt, &t.gray, &t.edges, &t.bgEdges} {
 		m.Close()
 	}
 	return nil
+}
+
+func envInt(k string, def int) int {
+	if v, err := strconv.Atoi(os.Getenv(k)); err == nil {
+		return v
+	}
+	return def
 }

@@ -1,0 +1,71 @@
+package vision_test
+
+import (
+	"context"
+	"errors"
+	"io"
+	"os"
+	"testing"
+
+	"github.com/backcoach/backcoach/models"
+	"github.com/backcoach/backcoach/vision"
+	"gocv.io/x/gocv"
+)
+
+// benchVideo is the video the replay benchmarks read: $BENCH_VIDEO or the
+// correct-session test video.
+var benchVideo = func() string {
+	if v := os.Getenv("BENCH_VIDEO"); v != "" {
+		return v
+	}
+	return "../testdata/correct.mp4"
+}()
+
+// BenchmarkDecode measures decode-only throughput: the physical limit of a
+// replay. It reports frames per second.
+func BenchmarkDecode(b *testing.B) {
+	frames := 0
+	for i := 0; i < b.N; i++ {
+		src, err := vision.Open(vision.SourceSpec{File: benchVideo})
+		if err != nil {
+			b.Skip(err)
+		}
+		m := gocv.NewMat()
+		for {
+			if err := src.Read(&m); err != nil {
+				if !errors.Is(err, io.EOF) {
+					b.Fatal(err)
+				}
+				break
+			}
+			frames++
+		}
+		m.Close()
+		src.Close()
+	}
+	b.ReportMetric(float64(frames)/b.Elapsed().Seconds(), "frames/s")
+}
+
+// BenchmarkReplay measures the whole vision replay (decode, calibration,
+// tracking) of the classic tracker in frames per second.
+func BenchmarkReplay(b *testing.B) {
+	frames := 0
+	for i := 0; i < b.N; i++ {
+		src, err := vision.Open(vision.SourceSpec{File: benchVideo})
+		if err != nil {
+			b.Skip(err)
+		}
+		p, err := vision.NewProcessor(vision.Options{Tracker: "classic"})
+		if err != nil {
+			b.Fatal(err)
+		}
+		st, err := vision.Replay(context.Background(), src, p, 60, func(gocv.Mat, models.FrameObs) error { return nil })
+		if err != nil {
+			b.Fatal(err)
+		}
+		frames += st.Frames
+		p.Close()
+		src.Close()
+	}
+	b.ReportMetric(float64(frames)/b.Elapsed().Seconds(), "frames/s")
+}
