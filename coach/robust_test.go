@@ -389,3 +389,21 @@ func BenchmarkObserve(b *testing.B) {
 	}
 	b.ReportMetric(float64(n)/b.Elapsed().Seconds(), "frames/s")
 }
+
+// TestGhostStorm: a frame full of false hands every frame stays cheap and
+// never makes more hands than the routine allows.
+func TestGhostStorm(t *testing.T) {
+	s := one(path(1, good(-0.45), good(-0.45)))
+	frames := s.Frames()
+	c := coach.New(nil, scripttest.Back)
+	for i, f := range frames {
+		for k := 0; k < 8; k++ {
+			f.Hands = append(f.Hands, models.Hand{ID: 10 + k, X: float64((i*37+k*101)%640) + 0.5, Y: float64((i*53+k*67)%480) + 0.5})
+		}
+		up := c.Observe(f)
+		if len(up.Hands) > 2 {
+			t.Fatalf("%d hands at t=%.2f", len(up.Hands), f.T)
+		}
+	}
+	c.Finish(frames[len(frames)-1].T)
+}

@@ -248,18 +248,11 @@ func LoadRoutine(path string) (*Routine, error) {
 	if err != nil {
 		return nil, fmt.Errorf("load routine: %w", err)
 	}
-	r, err := ParseRoutine(path, data)
-	if err != nil {
-		return nil, err
-	}
-	if r.Name == "" {
-		r.Name = strings.TrimSuffix(filepath.Base(path), filepath.Ext(path))
-	}
-	return r, nil
+	return ParseRoutine(path, data)
 }
 
 // ParseRoutine parses and validates routine YAML; name is the file name used
-// in errors. Fields the text leaves out keep their default values; unknown
+// in errors (and as the routine's name if the text gives none). Fields the text leaves out keep their default values; unknown
 // fields, wrong types and impossible values are errors (*RoutineError).
 func ParseRoutine(name string, data []byte) (*Routine, error) {
 	base := DefaultRoutine()
@@ -268,7 +261,15 @@ func ParseRoutine(name string, data []byte) (*Routine, error) {
 	}
 	base.Name = ""
 	base.Description = ""
-	return parseRoutine(name, data, base)
+	r, err := parseRoutine(name, data, base)
+	if err != nil {
+		return nil, err
+	}
+	if r.Name == "" {
+		// A routine without a name is known by its file's.
+		r.Name = strings.TrimSuffix(filepath.Base(name), filepath.Ext(name))
+	}
+	return r, nil
 }
 
 var lineRE = regexp.MustCompile(`line (\d+)`)

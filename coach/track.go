@@ -239,8 +239,49 @@ func (c *Coach) associate(t float64, dets []det) {
 			}
 		}
 	}
-	// Exhaustive search over assignments (a handful of hands at most).
+	best := assign(cost, n, m)
+
+	for i := 0; i < n; i++ {
+		if best[i] >= 0 {
+			c.updateTrack(c.tracks[best[i]], t, dets[i])
+		} else if len(c.tracks) < 12 {
+			tr := c.newTrack(t, dets[i])
+			c.tracks = append(c.tracks, tr)
+			c.updateTrack(tr, t, dets[i])
+		}
+	}
+	c.promote(t)
+}
+
+// assign matches detections (rows) to tracks (columns) at the least total
+// cost, a detection left unmatched costing 1 (Inf: not allowed). It searches
+// every assignment for the usual handful, and is greedy beyond that.
+func assign(cost [][]float64, n, m int) []int {
 	best := make([]int, n)
+	if n > 4 || m > 5 {
+		for i := range best {
+			best[i] = -1
+		}
+		usedT := make([]bool, m)
+		for {
+			bi, bj, bc := -1, -1, 1.0
+			for i := 0; i < n; i++ {
+				if best[i] >= 0 {
+					continue
+				}
+				for j := 0; j < m; j++ {
+					if !usedT[j] && cost[i][j] < bc {
+						bi, bj, bc = i, j, cost[i][j]
+					}
+				}
+			}
+			if bi < 0 {
+				return best
+			}
+			best[bi] = bj
+			usedT[bj] = true
+		}
+	}
 	cur := make([]int, n)
 	bestCost := math.Inf(1)
 	used := make([]bool, m)
@@ -266,17 +307,7 @@ func (c *Coach) associate(t float64, dets []det) {
 		search(i+1, acc+1)
 	}
 	search(0, 0)
-
-	for i := 0; i < n; i++ {
-		if best[i] >= 0 {
-			c.updateTrack(c.tracks[best[i]], t, dets[i])
-		} else if len(c.tracks) < 12 {
-			tr := c.newTrack(t, dets[i])
-			c.tracks = append(c.tracks, tr)
-			c.updateTrack(tr, t, dets[i])
-		}
-	}
-	c.promote(t)
+	return best
 }
 
 // updateTrack feeds one detection to a track.
