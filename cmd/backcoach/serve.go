@@ -253,11 +253,12 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 	capDone := make(chan struct{})
 	go func() {
 		defer close(capDone)
-		capture(capCtx, cfg.Spec, cfg.Loop, frames, restart, events, &s.skipped, log.With().Str("part", "capture").Logger())
+		capture(capCtx, cfg.Spec, cfg.Loop, frames, restart, events, &s.capStats, log.With().Str("part", "capture").Logger())
 	}()
 	s.restart = restart
 
 	s.loop(ctx, frames, events)
+	s.dropHeld()
 
 	stopCapture()
 	<-capDone
@@ -275,7 +276,7 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 		return err
 	}
 	st := s.hub.Stats()
-	log.Info().Int("frames", s.nframes).Int64("skipped_by_processing", s.skipped.Load()).
+	log.Info().Int("frames", s.nframes).Int64("skipped_by_processing", s.capStats.skipped.Load()).
 		Int64("sent", st.Sent).Int64("dropped_frames", st.DroppedFrames).
 		Int64("slow_clients_cut", st.Disconnected).Str("log", s.slog.Path()).Msg("session finished")
 	return nil
@@ -289,6 +290,14 @@ func newSessionID() (string, error) {
 	return time.Now().UTC().Format("20060102T150405Z") + "-" + hex.EncodeToString(b), nil
 }
 
+// captureStats is what the capture goroutine tells the processing loop
+// without a message: when it last got a frame, and how many frames it
+// replaced before the loop took them.
+type captureStats struct {
+	last    atomic.Int64 // unix nanoseconds of the last captured frame
+	skipped atomic.Int64
+}
+
 // capFrame is one captured frame; whoever takes it from the channel owns mat.
 type capFrame struct {
 	mat gocv.Mat
@@ -300,7 +309,7 @@ type capFrame struct {
 // never reached the loop). Files are played at their real pace. Live sources
 // are reopened with backoff when they fail.
 func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan capFrame,
-	restart <-chan struct{}, events chan<- string, skipped *atomic.Int64, log zerolog.Logger) {
+	restart <-chan struct{}, events chan<- string, stats *captureStats, log zerolog.Logger) {
 	event := func(e string) {
 		select {
 		case events <- e:
@@ -374,13 +383,14 @@ func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan ca
 			misses = 0
 			k++
 			f := capFrame{mat: m, at: time.Now()}
+			stats.last.Store(f.at.UnixNano())
 			select {
 			case out <- f:
 			default:
 				select {
 				case old := <-out:
 					old.mat.Close()
-					skipped.Add(1)
+					stats.skipped.Add(1)
 				default:
 				}
 				out <- f
@@ -395,6 +405,10 @@ func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan ca
 		case ended && loop:
 			continue
 		case ended:
+			// Let the loop take the last frame first, so that "ended" comes after it.
+			for i := 0; i < 100 && len(out) > 0 && ctx.Err() == nil; i++ {
+				time.Sleep(10 * time.Millisecond)
+			}
 			event(models.CameraEnd)
 			select { // wait for a restart (the checklist's start) or the end
 			case <-ctx.Done():
@@ -424,9 +438,9 @@ type session struct {
 	proc  *vision.Processor
 	coach *coach.Coach
 
-	in      chan models.ClientMsg
-	restart chan struct{}
-	skipped atomic.Int64 // frames replaced before the processing loop took them
+	in       chan models.ClientMsg
+	restart  chan struct{}
+	capStats captureStats
 
 	width, height int
 	calibrated    bool
@@ -435,7 +449,7 @@ type session struct {
 	finished      bool
 	camera        string
 	zones         []models.Zone
-	lastFrame     time.Time
+	held          []heldFrame    // frames kept for calibration
 	thumb         []byte         // a tiny grey copy of the last frame, to tell if the view moved
 	earlier       []*coach.Coach // coaches of the session before a recalibration
 	nframes       int
@@ -462,7 +476,7 @@ func (s *session) logEvent(event string, data any) {
 func (s *session) loop(ctx context.Context, frames chan capFrame, events <-chan string) {
 	watchdog := time.NewTicker(500 * time.Millisecond)
 	defer watchdog.Stop()
-	s.lastFrame = time.Now()
+	s.capStats.last.Store(time.Now().UnixNano())
 	for {
 		select {
 		case <-ctx.Done():
@@ -475,7 +489,9 @@ func (s *session) loop(ctx context.Context, frames chan capFrame, events <-chan 
 		case e := <-events:
 			s.cameraEvent(e)
 		case <-watchdog.C:
-			if s.camera == models.CameraOK && time.Since(s.lastFrame) > 2*time.Second {
+			// The capture's own clock: a slow frame here (calibration) is not a lost camera.
+			last := time.Unix(0, s.capStats.last.Load())
+			if s.camera == models.CameraOK && time.Since(last) > 2*time.Second {
 				s.cameraEvent(models.CameraLost)
 			}
 		}
@@ -504,7 +520,6 @@ func (s *session) cameraEvent(e string) {
 
 // frame handles one captured frame. It does not close f.mat.
 func (s *session) frame(f capFrame) {
-	s.lastFrame = time.Now()
 	thumb := thumbnail(f.mat)
 	if s.camera != models.CameraOK {
 		if s.camera == models.CameraLost && s.calibrated && s.thumb != nil && thumbDiff(s.thumb, thumb) > viewMovedDiff {
@@ -522,51 +537,127 @@ func (s *session) frame(f capFrame) {
 		s.width, s.height = w, h
 		s.publishHello()
 	}
-	obs, err := s.proc.Process(f.mat, s.nframes, t)
+	idx := s.nframes
 	s.nframes++
-	if err != nil {
-		if time.Since(s.noBackWarned) > 10*time.Second {
-			s.noBackWarned = time.Now()
-			s.log.Warn().Err(err).Msg("calibration")
-			s.publishStatus("I can't find the back yet. Point the camera straight down at the bare back, waist to shoulders, with the head at the top.")
-		}
-	}
-	back, ok := s.proc.Back()
-	if ok && !s.calibrated {
-		s.calibrated = true
-		s.log.Info().Str("tracker", s.proc.TrackerName()).
-			Str("spine", fmt.Sprintf("(%.0f,%.0f)→(%.0f,%.0f)", back.SpineBottom.X, back.SpineBottom.Y, back.SpineTop.X, back.SpineTop.Y)).
-			Float64("half_width", math.Round(back.HalfWidth)).Msg("back calibrated")
-		s.logEvent(web.EventCalibration, map[string]any{"back": back, "tracker": s.proc.TrackerName(),
-			"width": s.width, "height": s.height})
-		s.publishHello()
-		s.publishStatus("")
-	}
-	s.ensureCoach()
-	fr := models.Frame{Type: models.MsgFrame, T: round3(t), I: obs.Index, Hands: []models.HandState{}, Phase: models.PhaseIdle}
-	if s.coach != nil && !s.finished {
-		up := s.coach.Observe(obs)
-		fr.Hands, fr.Phase, fr.I = up.Hands, up.Phase, up.Index
-		if fr.Hands == nil {
-			fr.Hands = []models.HandState{}
-		}
-		s.publishUpdate(up)
-	} else if ok {
-		for _, h := range obs.Hands {
-			u, v := back.UV(h.Pos())
-			fr.Hands = append(fr.Hands, models.HandState{ID: h.ID, X: h.X, Y: h.Y, U: u, V: v, Phase: models.PhaseIdle})
-		}
-	}
-	frameJSON, err := json.Marshal(fr)
-	if err != nil {
-		s.log.Error().Err(err).Msg("encode frame message")
-		frameJSON = nil
+	var frameJSON []byte
+	if s.calibrated {
+		frameJSON = s.track(f.mat, idx, t)
+	} else {
+		frameJSON = s.calibrate(f.mat, idx, t)
 	}
 	jpeg, err := s.encode(f.mat)
 	if err != nil {
 		s.log.Error().Err(err).Msg("encode video frame")
 	}
 	s.hub.PublishVideo(jpeg, frameJSON, f.at)
+}
+
+// heldFrame is a frame kept for calibration, with its index and time.
+type heldFrame struct {
+	mat gocv.Mat
+	idx int
+	t   float64
+}
+
+// Calibration look-ahead: like a replay, the first seconds are kept,
+// calibrated on, and then tracked, so that a stroke that starts at once is
+// not missed.
+const (
+	calibSeconds   = 2.0
+	calibMinFrames = 20
+	calibMaxBytes  = 200 << 20
+)
+
+// calibrate keeps a copy of the frame until enough are held, then
+// calibrates on them and tracks them all (catching up). It returns the
+// frame message for the page. It does not close m.
+func (s *session) calibrate(m gocv.Mat, idx int, t float64) []byte {
+	s.held = append(s.held, heldFrame{mat: m.Clone(), idx: idx, t: t})
+	maxFrames := 120
+	if per := m.Total() * m.ElemSize(); per > 0 {
+		maxFrames = max(calibMinFrames, min(maxFrames, calibMaxBytes/per))
+	}
+	span := t - s.held[0].t
+	if len(s.held) < maxFrames && (len(s.held) < calibMinFrames || span < calibSeconds) {
+		return idleFrame(idx, t)
+	}
+	held := s.held
+	s.held = nil
+	defer func() {
+		for i := range held {
+			held[i].mat.Close()
+		}
+	}()
+	mats := make([]gocv.Mat, len(held))
+	for i := range held {
+		mats[i] = held[i].mat
+	}
+	if err := s.proc.Calibrate(mats); err != nil {
+		if time.Since(s.noBackWarned) > 10*time.Second {
+			s.noBackWarned = time.Now()
+			s.log.Warn().Err(err).Msg("calibration")
+			s.publishStatus("I can't find the back yet. Point the camera straight down at the bare back, waist to shoulders, with the head at the top.")
+		}
+		return idleFrame(idx, t)
+	}
+	back, _ := s.proc.Back()
+	s.calibrated = true
+	s.log.Info().Str("tracker", s.proc.TrackerName()).Int("frames", len(held)).
+		Str("spine", fmt.Sprintf("(%.0f,%.0f)→(%.0f,%.0f)", back.SpineBottom.X, back.SpineBottom.Y, back.SpineTop.X, back.SpineTop.Y)).
+		Float64("half_width", math.Round(back.HalfWidth)).Msg("back calibrated")
+	s.logEvent(web.EventCalibration, map[string]any{"back": back, "tracker": s.proc.TrackerName(),
+		"width": s.width, "height": s.height})
+	s.publishHello()
+	s.publishStatus("")
+	var last []byte
+	for _, h := range held {
+		last = s.track(h.mat, h.idx, h.t)
+	}
+	return last
+}
+
+func idleFrame(idx int, t float64) []byte {
+	b, _ := json.Marshal(models.Frame{Type: models.MsgFrame, T: round3(t), I: idx, Hands: []models.HandState{}, Phase: models.PhaseIdle})
+	return b
+}
+
+// track finds the hands in a frame, coaches (once coaching runs) and
+// returns the frame message for the page. It does not close m.
+func (s *session) track(m gocv.Mat, idx int, t float64) []byte {
+	obs, err := s.proc.Process(m, idx, t)
+	if err != nil {
+		s.log.Warn().Err(err).Int("frame", idx).Msg("tracking")
+	}
+	back, _ := s.proc.Back()
+	s.ensureCoach()
+	fr := models.Frame{Type: models.MsgFrame, T: round3(t), I: idx, Hands: []models.HandState{}, Phase: models.PhaseIdle}
+	if s.coach != nil && !s.finished {
+		up := s.coach.Observe(obs)
+		fr.Hands, fr.Phase = up.Hands, up.Phase
+		if fr.Hands == nil {
+			fr.Hands = []models.HandState{}
+		}
+		s.publishUpdate(up)
+	} else {
+		for _, h := range obs.Hands {
+			u, v := back.UV(h.Pos())
+			fr.Hands = append(fr.Hands, models.HandState{ID: h.ID, X: h.X, Y: h.Y, U: u, V: v, Phase: models.PhaseIdle})
+		}
+	}
+	b, err := json.Marshal(fr)
+	if err != nil {
+		s.log.Error().Err(err).Msg("encode frame message")
+		return nil
+	}
+	return b
+}
+
+// dropHeld closes the frames kept for calibration.
+func (s *session) dropHeld() {
+	for i := range s.held {
+		s.held[i].mat.Close()
+	}
+	s.held = nil
 }
 
 // encode makes the JPEG for the page, scaled down to at most 960 px wide.
@@ -784,6 +875,7 @@ func (s *session) recalibrate() {
 		s.coach = nil
 	}
 	s.proc.Recalibrate()
+	s.dropHeld()
 	s.calibrated = false
 	s.logEvent(web.EventStatus, map[string]any{"recalibrating": true})
 	s.publishHello()
