@@ -166,7 +166,6 @@ func (o *OverlayWriter) Draw(frame gocv.Mat, back models.Back, upd models.Update
 		return fmt.Errorf("overlay %s: frame %d: want a BGR frame, got Mat type %v", o.path, o.frames, src.Type())
 	}
 	src.CopyTo(&o.canvas)
-	src.CopyTo(&o.layer)
 
 	o.update(upd)
 	scale := float64(o.h) / 480
@@ -176,13 +175,21 @@ func (o *OverlayWriter) Draw(frame gocv.Mat, back models.Back, upd models.Update
 	if scale < 0.5 {
 		scale = 0.5
 	}
-	// Translucent fills go on the layer, blended once; lines and text after.
+	// Translucent fills go on the layer, blended once over the part of the
+	// frame they cover; lines and text after.
 	valid := back.Valid()
-	if valid {
-		o.fillGuides(back)
+	if roi := o.fillArea(back, valid, upd, scale); !roi.Empty() {
+		cr := o.canvas.Region(roi)
+		lr := o.layer.Region(roi)
+		cr.CopyTo(&lr)
+		if valid {
+			o.fillGuides(back)
+		}
+		o.fillPanels(upd, scale)
+		gocv.AddWeighted(lr, 0.35, cr, 0.65, 0, &cr)
+		lr.Close()
+		cr.Close()
 	}
-	o.fillPanels(upd, scale)
-	gocv.AddWeighted(o.layer, 0.35, o.canvas, 0.65, 0, &o.canvas)
 	if valid {
 		o.drawGuides(back, scale)
 	}
@@ -274,6 +281,25 @@ func (o *OverlayWriter) bannerLayout(scale float64) (fs float64, lineH int, box 
 	y1 := o.h - pad
 	box = image.Rect(x0, y1-len(o.banner)*lineH-2*pad, x0+width+4*pad, y1)
 	return fs, lineH, box
+}
+
+// fillArea is the part of the frame the translucent fills cover: the guide
+// bands, the corner panel and the banner.
+func (o *OverlayWriter) fillArea(back models.Back, valid bool, upd models.Update, scale float64) image.Rectangle {
+	fs := 0.6 * scale
+	sz := gocv.GetTextSize("Strokes 00  good 00   0:00", gocv.FontHersheySimplex, fs, ovThick(scale))
+	pad := int(8 * scale)
+	r := image.Rect(0, 0, sz.X+3*pad, o.panelHeight(upd, scale))
+	if valid {
+		for _, p := range append(ovQuad(back, -1, 1, 0, overlayStartBand), ovQuad(back, -overlaySpineBand, overlaySpineBand, 0, 1)...) {
+			r = r.Union(image.Rect(p.X-2, p.Y-2, p.X+2, p.Y+2))
+		}
+	}
+	if len(o.banner) > 0 {
+		_, _, box := o.bannerLayout(scale)
+		r = r.Union(box)
+	}
+	return r.Intersect(image.Rect(0, 0, o.w, o.h))
 }
 
 // quad returns the image polygon of the back rectangle u0..u1 × v0..v1.
