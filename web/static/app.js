@@ -128,11 +128,19 @@
     const say = $('say'); say.className = 'card say ' + (tone[m.code] || 'warn');
     say.dataset.code = m.code;
     $('sayText').textContent = m.message;
+    const log = $('log'), top = log.firstChild;
+    if (top && top.dataset.code === m.code && Math.abs((+top.dataset.t) - m.t) < 2) {
+      // the same advice for the other hand: count it instead of repeating it
+      const n = (+top.dataset.n || 1) + 1; top.dataset.n = n;
+      top.querySelector('.n').textContent = ' ×' + n;
+      return;
+    }
     const li = document.createElement('li');
-    li.dataset.code = m.code; li.className = m.code === 'good_stroke' ? 'good' : (tone[m.code] === 'bad' ? 'bad' : '');
+    li.dataset.code = m.code; li.dataset.t = m.t; li.className = m.code === 'good_stroke' ? 'good' : (tone[m.code] === 'bad' ? 'bad' : '');
     const t = document.createElement('span'); t.className = 't'; t.textContent = fmtTime(m.t);
-    li.appendChild(t); li.appendChild(document.createTextNode(m.message));
-    const log = $('log'); log.insertBefore(li, log.firstChild);
+    const n = document.createElement('span'); n.className = 'n';
+    li.appendChild(t); li.appendChild(document.createTextNode(m.message)); li.appendChild(n);
+    log.insertBefore(li, log.firstChild);
     while (log.children.length > 60) log.removeChild(log.lastChild);
     speak(shortWords(m), m.code === 'stop');
   }
