@@ -153,7 +153,12 @@ func TestWriteFile(t *testing.T) {
 // renders without errors or network requests and shows rep's counts.
 func checkInBrowser(t *testing.T, path string, rep *models.Report, shot string) {
 	t.Helper()
-	pg, err := reporttest.Open(context.Background(), path, t.TempDir(), 1100)
+	checkInBrowserWidth(t, path, rep, shot, 1100)
+}
+
+func checkInBrowserWidth(t *testing.T, path string, rep *models.Report, shot string, width int) {
+	t.Helper()
+	pg, err := reporttest.Open(context.Background(), path, t.TempDir(), width)
 	if errors.Is(err, reporttest.ErrNoBrowser) {
 		t.Skip(err)
 	}
@@ -181,8 +186,8 @@ func checkInBrowser(t *testing.T, path string, rep *models.Report, shot string) 
 	if pg.Feedback != strconv.Itoa(len(rep.Feedback)) || pg.Marks != len(rep.Feedback) {
 		t.Errorf("page shows %s tips and %d marks, want %d", pg.Feedback, pg.Marks, len(rep.Feedback))
 	}
-	if pg.ScrollWidth > 1100 {
-		t.Errorf("the page is %d px wide in a 1100 px window", pg.ScrollWidth)
+	if pg.ScrollWidth > width {
+		t.Errorf("the page is %d px wide in a %d px window", pg.ScrollWidth, width)
 	}
 	t.Logf("headline %q, advice %q, %d paths, %d heat cells", pg.Headline, pg.Advice, pg.Paths, pg.Cells)
 }
@@ -194,6 +199,8 @@ func TestReportInChromium(t *testing.T) {
 		t.Fatal(err)
 	}
 	checkInBrowser(t, path, rep, "../../artifacts/report-synthetic.png")
+	// On a phone the page fits the screen's width (the table scrolls inside).
+	checkInBrowserWidth(t, path, rep, "../../artifacts/report-phone.png", 400)
 }
 
 func TestWriteSessionHTML(t *testing.T) {
