@@ -1,11 +1,11 @@
 package vision
 
 import (
-	"os"
-	"strconv"
 	"image"
 	"math"
+	"os"
 	"sort"
+	"strconv"
 
 	"github.com/backcoach/backcoach/models"
 	"gocv.io/x/gocv"
@@ -53,7 +53,11 @@ func calibrateImage(img gocv.Mat, head models.Head, scale float64) (models.Back,
 	if mask == nil {
 		return models.Back{}, ErrNoBack
 	}
-	b, ok := backFromMask(mask, w, h)
+	gray := gocv.NewMat()
+	defer gray.Close()
+	gocv.CvtColor(canon, &gray, gocv.ColorBGRToGray)
+	gocv.GaussianBlur(gray, &gray, image.Pt(5, 5), 0, 0, gocv.BorderReplicate)
+	b, ok := backFromMask(mask, gray.ToBytes(), w, h)
 	if !ok {
 		return models.Back{}, ErrNoBack
 	}
@@ -252,7 +256,7 @@ func otsu(v []float64, lo, hi float64) float64 {
 // spine the straight line fitted through the rows' midpoints, and the half
 // width the narrow part of the lower back (the arms lying beside the torso
 // often touch it higher up).
-func backFromMask(m []byte, w, h int) (models.Back, bool) {
+func backFromMask(m, lum []byte, w, h int) (models.Back, bool) {
 	var n, sx float64
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
@@ -265,10 +269,7 @@ func backFromMask(m []byte, w, h int) (models.Back, bool) {
 	if n == 0 {
 		return models.Back{}, false
 	}
-	type row struct {
-		left, right float64 // run ends (x)
-		ok          bool
-	}
+	type row = span
 	rows := make([]row, h)
 	// Walk up from the bottom following the run's midpoint.
 	mid := sx / n
@@ -391,7 +392,13 @@ func backFromMask(m []byte, w, h int) (models.Back, bool) {
 	}
 	sort.Float64s(hw)
 	halfW := hw[len(hw)/4]
+	// Arms lying against the torso widen the body: where a darker crease
+	// runs between the torso and an arm on both sides, the torso ends there.
+	if cw, ok := creaseHalfWidth(rows, lum, w, waist, length, a, b); ok && cw < 0.9*halfW {
+		halfW = cw
+	}
 	W := models.Point{X: a + b*(float64(waist)+1), Y: float64(waist) + 1}
+	_ = hw
 	N := models.Point{X: a + b*float64(top), Y: float64(top)}
 	if halfW < 5 || length > 6*halfW || halfW > 3*length {
 		return models.Back{}, false
@@ -404,4 +411,79 @@ func envFloat(k string, def float64) float64 {
 		return v
 	}
 	return def
+}
+
+// span is one row of a body mask: the run's ends.
+type span struct {
+	left, right float64
+	ok          bool
+}
+
+// creaseHalfWidth looks, in each row of the lower back (v 0.1 to 0.5), for
+// the darkest line between the spine and each side of the body mask, beyond
+// which the image gets brighter again (an arm): the crease between torso and
+// arm. It returns the median half width to the outer side of the creases,
+// if most rows have one on both sides.
+func creaseHalfWidth(rows []span, lum []byte, w, waist int, length, a, b float64) (float64, bool) {
+	var found []float64
+	tried := 0
+	for y := waist - int(0.1*length); y >= waist-int(0.5*length) && y >= 0; y-- {
+		r := rows[y]
+		if !r.ok {
+			continue
+		}
+		tried++
+		mid := a + b*float64(y)
+		side := func(dir float64) (float64, bool) {
+			edge := r.right - mid
+			if dir < 0 {
+				edge = mid - r.left
+			}
+			at := func(d float64) float64 {
+				x := int(math.Round(mid + dir*d))
+				if x < 0 || x >= w {
+					return 255
+				}
+				return float64(lum[y*w+x])
+			}
+			best, bestD := 1e9, -1.0
+			for d := 0.45 * edge; d <= edge-3; d++ {
+				if v := at(d); v < best {
+					best, bestD = v, d
+				}
+			}
+			if bestD < 0 {
+				return 0, false
+			}
+			// Brighter on both sides of the crease: the torso inside, an
+			// arm outside.
+			in, out := 0.0, 0.0
+			for d := bestD - 8; d < bestD-2; d++ {
+				in = math.Max(in, at(d))
+			}
+			for d := bestD + 2; d < math.Min(bestD+12, edge); d++ {
+				out = math.Max(out, at(d))
+			}
+			if in-best < 10 || out-best < 10 {
+				return 0, false
+			}
+			// The edge: where it is halfway back up towards the arm.
+			half := best + (out-best)/2
+			for d := bestD; d < edge; d++ {
+				if at(d) >= half {
+					return d, true
+				}
+			}
+			return bestD, true
+		}
+		l, okL := side(-1)
+		rr, okR := side(1)
+		if okL && okR {
+			found = append(found, (l+rr)/2/math.Sqrt(1+b*b))
+		}
+	}
+	if tried == 0 || float64(len(found)) < 0.5*float64(tried) {
+		return 0, false
+	}
+	return median(found), true
 }

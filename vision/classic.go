@@ -1,11 +1,11 @@
 package vision
 
 import (
-	"os"
-	"strconv"
 	"image"
 	"math"
+	"os"
 	"sort"
+	"strconv"
 
 	"github.com/backcoach/backcoach/models"
 	"gocv.io/x/gocv"
@@ -46,8 +46,8 @@ type ClassicTracker struct {
 	kClos gocv.Mat
 	kUpd  gocv.Mat
 
-	gain   float64
-	frames int
+	gain    float64
+	frames  int
 	geo     []int32
 	buckets [][]int32
 	geoMat  gocv.Mat // geodesic distance as CV_32F
