@@ -85,6 +85,14 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // Observe takes the hands vision saw in one frame (frames in order) and
 // returns the hands in back coordinates with their smoothed speed and phase,
 // the strokes finished and the feedback raised in this frame.
+//
+// Hands are numbered by the coach, not by vision: 0 for the one that first
+// showed up on the receiver's left, 1 on the right. A detection is reported
+// as a hand from its third sighting on. A stroke is judged when its ascent is
+// over (turned back, left the back, or lost), which the smoothing lets the
+// coach see about a second later; its feedback is dated at the end of the
+// ascent, so a frame's feedback may carry a time a little before the frame's.
+// Frames out of order, repeated or with a non-finite time are ignored.
 func (c *Coach) Observe(obs models.FrameObs) models.Update {
 	up := models.Update{T: obs.T, Index: obs.Index, Phase: models.PhaseIdle, Hands: []models.HandState{}}
 	t := obs.T
@@ -284,10 +292,11 @@ func (c *Coach) Finish(t float64) models.Update {
 	return up
 }
 
-// Strokes returns every stroke judged so far.
+// Strokes returns every stroke judged so far, in the order they were
+// judged. A stroke runs from the start of its ascent to its top.
 func (c *Coach) Strokes() []models.Stroke { return append([]models.Stroke(nil), c.strokes...) }
 
-// Feedback returns every feedback given so far.
+// Feedback returns every feedback given so far, in time order.
 func (c *Coach) Feedback() []models.Feedback { return append([]models.Feedback(nil), c.feedback...) }
 
 var advicePhrase = map[models.Code]string{
@@ -302,8 +311,10 @@ var advicePhrase = map[models.Code]string{
 }
 
 // Summary sums up the session so far: duration, strokes, good strokes,
-// feedback counts per code (good_stroke is counted in GoodStrokes), a line of
-// advice and the time spent on each side of the back.
+// the number of times each code was told (good_stroke is counted in
+// GoodStrokes instead), a line of advice naming the most frequent fault, and
+// the time the hands spent working each side of the back (|u| within the
+// side band).
 func (c *Coach) Summary() models.Summary {
 	s := models.Summary{Codes: map[models.Code]int{}}
 	if c.started {
