@@ -249,19 +249,44 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 	frames := make(chan capFrame, 1)
 	restart := make(chan struct{}, 1)
 	events := make(chan string, 8)
-	capCtx, stopCapture := context.WithCancel(ctx)
-	capDone := make(chan struct{})
-	go func() {
-		defer close(capDone)
-		capture(capCtx, cfg.Spec, cfg.Loop, frames, restart, events, &s.capStats, log.With().Str("part", "capture").Logger())
-	}()
+	var (
+		capDones    []chan struct{}
+		stopCapture context.CancelFunc
+	)
+	startCapture := func() {
+		var capCtx context.Context
+		capCtx, stopCapture = context.WithCancel(ctx)
+		done := make(chan struct{})
+		capDones = append(capDones, done)
+		go func() {
+			defer close(done)
+			capture(capCtx, cfg.Spec, cfg.Loop, frames, restart, events, &s.capStats, log.With().Str("part", "capture").Logger())
+		}()
+	}
+	startCapture()
 	s.restart = restart
+	// A read stuck in a driver cannot be interrupted: leave that capture
+	// behind (it ends when the read returns) and start a new one.
+	s.restartCapture = func() {
+		stopCapture()
+		startCapture()
+	}
 
 	s.loop(ctx, frames, events)
 	s.dropHeld()
 
 	stopCapture()
-	<-capDone
+	wait := time.NewTimer(3 * time.Second)
+	defer wait.Stop()
+waitCaptures:
+	for _, d := range capDones {
+		select {
+		case <-d:
+		case <-wait.C:
+			log.Warn().Msg("a camera read is stuck; finishing without waiting for it")
+			break waitCaptures
+		}
+	}
 	// Frames the capture left behind are ours to close.
 	select {
 	case f := <-frames:
@@ -382,6 +407,10 @@ func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan ca
 			}
 			misses = 0
 			k++
+			if ctx.Err() != nil { // this capture was left behind or stopped
+				m.Close()
+				break
+			}
 			f := capFrame{mat: m, at: time.Now()}
 			stats.last.Store(f.at.UnixNano())
 			select {
@@ -393,7 +422,12 @@ func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan ca
 					stats.skipped.Add(1)
 				default:
 				}
-				out <- f
+				select {
+				case out <- f:
+				default: // another capture filled the slot meanwhile
+					f.mat.Close()
+					stats.skipped.Add(1)
+				}
 			}
 		}
 		src.Close()
@@ -438,9 +472,11 @@ type session struct {
 	proc  *vision.Processor
 	coach *coach.Coach
 
-	in       chan models.ClientMsg
-	restart  chan struct{}
-	capStats captureStats
+	in             chan models.ClientMsg
+	restart        chan struct{}
+	restartCapture func()
+	capRestarted   time.Time
+	capStats       captureStats
 
 	width, height int
 	calibrated    bool
@@ -493,6 +529,12 @@ func (s *session) loop(ctx context.Context, frames chan capFrame, events <-chan 
 			last := time.Unix(0, s.capStats.last.Load())
 			if s.camera == models.CameraOK && time.Since(last) > 2*time.Second {
 				s.cameraEvent(models.CameraLost)
+			}
+			if s.camera == models.CameraLost && s.cfg.Spec.Live() && s.restartCapture != nil &&
+				time.Since(last) > 10*time.Second && time.Since(s.capRestarted) > 15*time.Second {
+				s.capRestarted = time.Now()
+				s.log.Warn().Msg("no picture for 10 s: starting the capture afresh")
+				s.restartCapture()
 			}
 		}
 	}

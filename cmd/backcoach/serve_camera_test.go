@@ -26,10 +26,11 @@ import (
 // mjpegCamera is an in-process MJPEG HTTP camera (like a phone's stream)
 // that a test can cut and restore.
 type mjpegCamera struct {
-	addr string
-	mu   sync.Mutex
-	srv  *http.Server
-	jpeg [][]byte
+	addr  string
+	mu    sync.Mutex
+	srv   *http.Server
+	jpeg  [][]byte
+	stall chan struct{} // closed: the stream stops sending but stays open
 }
 
 func (c *mjpegCamera) start(t *testing.T, frames [][]byte) {
@@ -57,13 +58,33 @@ func (c *mjpegCamera) start(t *testing.T, frames [][]byte) {
 				return
 			case <-tick.C:
 			}
+			c.mu.Lock()
+			stall := c.stall
+			c.mu.Unlock()
+			if stall != nil {
+				select {
+				case <-stall:
+					<-r.Context().Done() // hang: no more frames, connection open
+					return
+				default:
+				}
+			}
 		}
 	})}
 	c.mu.Lock()
 	c.srv = srv
 	c.jpeg = frames
+	c.stall = make(chan struct{})
 	c.mu.Unlock()
 	go func() { _ = srv.Serve(ln) }()
+}
+
+// hang stops sending frames but keeps the connection open (a stalled
+// stream: reads block).
+func (c *mjpegCamera) hang() {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	close(c.stall)
 }
 
 // cut drops the stream and every connection, like a pulled cable.
@@ -239,6 +260,20 @@ func TestServeCameraLoss(t *testing.T) {
 		t.Errorf("same view: want the same session and calibration, got %d calibrations, sessions %v", st.calibrated, st.sessions)
 	}
 	mu.Unlock()
+
+	// A stalled stream (reads block): reported lost, and the capture is
+	// started afresh once the stream is back.
+	t2 := time.Now()
+	cam.hang()
+	waitFor("stalled stream reported lost", 8*time.Second, func(s state) bool { return s.camera == "lost" })
+	t.Logf("stalled stream reported lost after %v", time.Since(t2).Round(10*time.Millisecond))
+	cam.cut()
+	mu.Lock()
+	before = st.frames
+	mu.Unlock()
+	cam.start(t, frames)
+	waitFor("camera back after the stall", 30*time.Second, func(s state) bool { return s.camera == "ok" && s.frames > before+30 })
+	t.Logf("camera back %v after the stall began", time.Since(t2).Round(10*time.Millisecond))
 
 	// Cut again and come back with a moved view: the back is found again.
 	cam.cut()
