@@ -137,6 +137,12 @@ func num(x float64, prec int) string {
 func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 
 func build(rep *models.Report, still []byte) view {
+	// Strokes in the order they started, so the table and the timeline
+	// number them alike and in time order.
+	sorted := *rep
+	sorted.Strokes = append([]models.Stroke(nil), rep.Strokes...)
+	sort.SliceStable(sorted.Strokes, func(i, j int) bool { return sorted.Strokes[i].Start < sorted.Strokes[j].Start })
+	rep = &sorted
 	s := rep.Summary
 	v := view{
 		Title:    "Back massage report",
@@ -347,11 +353,14 @@ func buildRows(rep *models.Report) []strokeRow {
 		}
 		r.Short = r.Duration < minAscent
 		r.FewCircle = st.Circles < 2
-		// The coach calls a stroke too fast only when the pace stays over
-		// the limit (a moment over it is fine), so the word follows its verdict.
+		// The coach calls a stroke too fast when the pace stays over the
+		// limit (a moment over it is fine) or when the stroke was too short;
+		// the pace is marked only in the first case, the time in the second.
+		tooFast := false
 		for _, c := range st.Verdicts {
-			r.Fast = r.Fast || c == models.CodeTooFast
+			tooFast = tooFast || c == models.CodeTooFast
 		}
+		r.Fast = tooFast && st.PeakSpeed > maxSpeed
 		switch {
 		case r.Fast:
 			r.PaceWord = "too fast"
