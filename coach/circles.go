@@ -163,16 +163,18 @@ type winding struct {
 
 func (w winding) result() circleResult { return circleResult{Revs: w.revs, Radius: w.radius} }
 
+// wind measures the winding of a path around its centres: the largest net
+// turn over any stretch of it (so a stray back-turn where the drift bends at
+// either end does not cancel a circle), counting only points farther from
+// the centre than a jitter floor. Circles whose median radius is outside
+// [rMin, rMax] do not count.
 func wind(p, c []pt, rMin, rMax float64) winding {
 	floor := rMin * 0.4
 	var (
-		cum, mark float64
-		havePrev  bool
-		prev      float64
-		sumR      float64
-		nR        int
-		revs      float64
-		radii     []float64
+		cum, lo, hi, best float64
+		havePrev          bool
+		prev              float64
+		radii             []float64
 	)
 	for i := range p {
 		dx, dy := p[i].x-c[i].x, p[i].y-c[i].y
@@ -181,7 +183,6 @@ func wind(p, c []pt, rMin, rMax float64) winding {
 			havePrev = false
 			continue
 		}
-		radii = append(radii, r)
 		a := math.Atan2(dy, dx)
 		if havePrev {
 			d := a - prev
@@ -192,32 +193,18 @@ func wind(p, c []pt, rMin, rMax float64) winding {
 				d += 2 * math.Pi
 			}
 			cum += d
-			sumR += r
-			nR++
-			if math.Abs(cum-mark) >= 2*math.Pi {
-				mean := sumR / float64(nR)
-				if mean >= rMin && mean <= rMax {
-					revs++
-				}
-				mark = cum
-				sumR, nR = 0, 0
-			}
+			radii = append(radii, r)
+			lo, hi = math.Min(lo, cum), math.Max(hi, cum)
+			best = math.Max(best, math.Max(cum-lo, hi-cum))
 		}
 		prev, havePrev = a, true
 	}
-	if nR > 0 {
-		mean := sumR / float64(nR)
-		if mean >= rMin && mean <= rMax {
-			revs += math.Abs(cum-mark) / (2 * math.Pi)
-		}
-	}
-	w := winding{turns: math.Abs(cum) / (2 * math.Pi), revs: revs}
+	w := winding{turns: best / (2 * math.Pi), revs: best / (2 * math.Pi)}
 	if len(radii) > 0 {
 		sort.Float64s(radii)
 		w.radius = radii[len(radii)/2]
 	}
-	// Loops that are mostly too big are sweeps, not small circles.
-	if w.radius > rMax {
+	if w.radius < rMin || w.radius > rMax {
 		w.revs = 0
 	}
 	return w

@@ -2,6 +2,7 @@ package coach_test
 
 import (
 	"errors"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -406,4 +407,47 @@ func TestGhostStorm(t *testing.T) {
 		}
 	}
 	c.Finish(frames[len(frames)-1].T)
+}
+
+// TestFrameRatesAndBacks: the verdicts do not depend on the frame rate, the
+// camera's distance or the head's side of the image.
+func TestFrameRatesAndBacks(t *testing.T) {
+	small := models.Back{SpineBottom: models.Point{X: 100, Y: 200}, SpineTop: models.Point{X: 250, Y: 190}, HalfWidth: 60} // head right, L ≈ 150 px
+	big := models.Back{SpineBottom: models.Point{X: 900, Y: 300}, SpineTop: models.Point{X: 920, Y: 1000}, HalfWidth: 280} // head bottom, L ≈ 700 px
+	fast := good(0.45)
+	fast.dur, fast.turns = 1.3, 2
+	for _, tc := range []struct {
+		name string
+		fps  float64
+		back models.Back
+	}{
+		{"15 fps", 15, scripttest.Back},
+		{"25 fps", 25, scripttest.Back},
+		{"60 fps", 60, scripttest.Back},
+		{"small back, head right", 30, small},
+		{"big back, head bottom", 30, big},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			a := path(1, good(-0.45), good(-0.45))
+			b := path(1, good(0.45), fast)
+			a.OnBack(tc.back)
+			b.OnBack(tc.back)
+			s := scripttest.Script{FPS: tc.fps, Back: tc.back, Hands: []*scripttest.Path{a, b}, Jitter: 3 * tc.back.Length() / 330, Seed: 3}
+			c := coach.New(nil, tc.back)
+			var strokes []models.Stroke
+			frames := s.Frames()
+			for _, f := range frames {
+				strokes = append(strokes, c.Observe(f).Strokes...)
+			}
+			strokes = append(strokes, c.Finish(frames[len(frames)-1].T).Strokes...)
+			got := map[int][]string{}
+			for _, st := range strokes {
+				got[st.Hand] = append(got[st.Hand], fmt.Sprint(st.Verdicts))
+			}
+			want := map[int][]string{0: {"[good_stroke]", "[good_stroke]"}, 1: {"[good_stroke]", "[too_fast]"}}
+			if fmt.Sprint(got) != fmt.Sprint(want) {
+				t.Errorf("verdicts per hand %v, want %v", got, want)
+			}
+		})
+	}
 }

@@ -604,10 +604,10 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	if per, ok := estimatePeriod(seg[iS:iE+1], r.Circles.RadiusMin); ok {
 		iS, iE, startV, topV = cut(seg, per, 0.02+circ.Radius/2, r.Shoulders.VMin, a.confirmT)
 		ja, jb := iS, iE
-		for ja > 0 && seg[ja-1].t >= seg[iS].t-per/2 {
+		for ja > 0 && seg[ja-1].t >= seg[iS].t-per {
 			ja--
 		}
-		for jb < len(seg)-1 && seg[jb+1].t <= seg[iE].t+per/2 {
+		for jb < len(seg)-1 && seg[jb+1].t <= seg[iE].t+per {
 			jb++
 		}
 		circ = countCircles(seg[ja:jb+1], r.Circles.RadiusMin, r.Circles.RadiusMax, per)
