@@ -12,6 +12,19 @@ import (
 	"gocv.io/x/gocv"
 )
 
+func init() {
+	// FFmpeg prints its own complaints about bad files straight to stderr
+	// ("moov atom not found"); backcoach says what went wrong in one line
+	// instead. OPENCV_FFMPEG_LOGLEVEL=-8 (AV_LOG_QUIET) silences FFmpeg
+	// unless the user asked for its logs.
+	if os.Getenv("OPENCV_FFMPEG_LOGLEVEL") == "" && os.Getenv("OPENCV_FFMPEG_DEBUG") == "" {
+		os.Setenv("OPENCV_FFMPEG_LOGLEVEL", "-8")
+	}
+	if os.Getenv("OPENCV_LOG_LEVEL") == "" {
+		os.Setenv("OPENCV_LOG_LEVEL", "ERROR")
+	}
+}
+
 // ErrNoFrame is returned by Source.Read when the source gave no frame (a live
 // source that stalled or failed); recorded files end with io.EOF instead.
 var ErrNoFrame = errors.New("no frame from source")

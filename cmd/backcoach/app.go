@@ -40,10 +40,12 @@ func (a *App) flags(name, usageLine string) *flag.FlagSet {
 // exit-2 errors with one clear line.
 func (a *App) parse(fs *flag.FlagSet, args []string) error {
 	// Silence the flag package's own messages; we print one line ourselves.
-	out := a.Stderr
+	out, usage := a.Stderr, fs.Usage
 	fs.SetOutput(io.Discard)
+	fs.Usage = func() {}
 	err := fs.Parse(args)
 	fs.SetOutput(out)
+	fs.Usage = usage
 	if err == flag.ErrHelp {
 		fs.Usage()
 		return err

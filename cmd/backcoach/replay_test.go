@@ -91,6 +91,9 @@ func TestReplayBadInput(t *testing.T) {
 			}
 			lines := strings.Split(strings.TrimSpace(stderr), "\n")
 			last := lines[len(lines)-1]
+			if len(lines) != 1 {
+				t.Errorf("want one line on stderr, got %d:\n%s", len(lines), stderr)
+			}
 			if !strings.HasPrefix(last, "backcoach") || !strings.Contains(strings.ToLower(last), strings.ToLower(tc.want)) {
 				t.Errorf("last stderr line %q does not say %q", last, tc.want)
 			}
