@@ -261,6 +261,7 @@ func (c *Coach) Receiver(t float64, action string) (models.Feedback, error) {
 		c.live = false
 		for _, tr := range c.tracks {
 			tr.active = false
+			tr.asc, tr.minOK = nil, false // nothing begun while paused is judged
 			tr.resetSettle()
 		}
 		return models.Feedback{T: t, Message: "Resuming — carry on slowly when you are both ready."}, nil

@@ -96,10 +96,10 @@ func (c *Coach) anyCoasting(t float64) bool {
 	return false
 }
 
-// promote makes tentative tracks seen often enough into hands: a new hand
-// while there is room, else the hand that was lifted off (unseen for a
-// while) put down elsewhere. Otherwise it stays tentative: a false
-// detection, or a hand too many.
+// promote makes tentative tracks seen often enough into hands: a lost hand
+// found again (near where it was heading: the same stroke; elsewhere: lifted
+// and put down), else a new hand while there is room. Otherwise it stays
+// tentative: a false detection, or a hand too many.
 func (c *Coach) promote(t float64) {
 	tk := c.r.Tracking
 	for _, tr := range append([]*track(nil), c.tracks...) {
@@ -128,6 +128,30 @@ func (c *Coach) promote(t float64) {
 			c.removeTrack(tr)
 			continue
 		}
+		// A hand lifted off (unseen for a while) and put down elsewhere keeps
+		// its number; its open ascent ended where it was last seen.
+		var old *track
+		bd := math.Inf(1)
+		for _, o := range c.tracks {
+			if !o.confirmed || t-o.lastSeen < 0.3 {
+				continue
+			}
+			if d := math.Hypot(o.x-tr.x, o.y-tr.y); d < bd {
+				old, bd = o, d
+			}
+		}
+		if old != nil {
+			c.endAscent(old, old.lastSeen, endLost)
+			tr.confirmed, tr.id = true, old.id
+			tr.needSettle = tk.Confirm
+			if old.active {
+				tr.active, tr.activeAt = true, t
+				tr.peakOK = false
+			}
+			c.removeTrack(old)
+			continue
+		}
+		// Otherwise a new hand, if there is room for one.
 		n := 0
 		for _, o := range c.tracks {
 			if o.confirmed {
@@ -142,29 +166,7 @@ func (c *Coach) promote(t float64) {
 			if c.live && !c.paused && (t-c.lastGone <= tk.Coast+tk.Settle || c.anyCoasting(t)) {
 				tr.needSettle = tk.Confirm
 			}
-			continue
 		}
-		var old *track
-		bd := math.Inf(1)
-		for _, o := range c.tracks {
-			if !o.confirmed || t-o.lastSeen < 0.3 {
-				continue
-			}
-			if d := math.Hypot(o.x-tr.x, o.y-tr.y); d < bd {
-				old, bd = o, d
-			}
-		}
-		if old == nil {
-			continue
-		}
-		c.endAscent(old, old.lastSeen, endLost)
-		tr.confirmed, tr.id = true, old.id
-		tr.needSettle = tk.Confirm
-		if old.active {
-			tr.active, tr.activeAt = true, t
-			tr.peakOK = false
-		}
-		c.removeTrack(old)
 	}
 }
 
