@@ -97,10 +97,15 @@ func TestGettingIntoPlace(t *testing.T) {
 // the hand down at the lower back, or going down the arms, is the routine.
 func TestLiftOffIsNotWrongDirection(t *testing.T) {
 	lift := good(-0.45)
-	lift.after = "lift"
+	lift.after, lift.to = "lift", 0.9
 	o := run(t, nil, nil, one(path(1, lift, lift, good(-0.45), good(-0.45))))
 	if o.codes()[wrongd] > 0 || len(o.strokes) != 4 {
 		t.Errorf("want 4 strokes and no wrong_direction\n%s", o)
+	}
+	for _, st := range o.strokes {
+		if st.Hand != 0 || !st.Good() {
+			t.Errorf("stroke %+v: want hand 0 (the same hand throughout), good", st)
+		}
 	}
 }
 
