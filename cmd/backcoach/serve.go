@@ -321,12 +321,14 @@ func newSessionID() (string, error) {
 type captureStats struct {
 	last    atomic.Int64 // unix nanoseconds of the last captured frame
 	skipped atomic.Int64
+	gen     atomic.Int64 // how many times the source was opened
 }
 
 // capFrame is one captured frame; whoever takes it from the channel owns mat.
 type capFrame struct {
 	mat gocv.Mat
 	at  time.Time // capture time
+	gen int64     // which opening of the source it came from
 }
 
 // capture reads frames into the one-slot channel out, newest first: a frame
@@ -353,6 +355,7 @@ func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan ca
 		}
 	}
 	for ctx.Err() == nil {
+		gen := stats.gen.Add(1)
 		src, err := vision.Open(spec)
 		if err != nil {
 			log.Warn().Err(err).Dur("retry_in", backoff).Msg("cannot open the video source")
@@ -411,7 +414,7 @@ func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan ca
 				m.Close()
 				break
 			}
-			f := capFrame{mat: m, at: time.Now()}
+			f := capFrame{mat: m, at: time.Now(), gen: gen}
 			stats.last.Store(f.at.UnixNano())
 			select {
 			case out <- f:
@@ -475,6 +478,7 @@ type session struct {
 	in             chan models.ClientMsg
 	restart        chan struct{}
 	restartCapture func()
+	minGen         int64 // frames of older source openings are ignored
 	capRestarted   time.Time
 	capStats       captureStats
 
@@ -562,6 +566,9 @@ func (s *session) cameraEvent(e string) {
 
 // frame handles one captured frame. It does not close f.mat.
 func (s *session) frame(f capFrame) {
+	if f.gen < s.minGen {
+		return // from before a restart
+	}
 	thumb := thumbnail(f.mat)
 	if s.camera != models.CameraOK {
 		if s.camera == models.CameraLost && s.calibrated && s.thumb != nil && thumbDiff(s.thumb, thumb) > viewMovedDiff {
@@ -763,7 +770,13 @@ func (s *session) message(m models.ClientMsg) {
 		s.coaching = true
 		s.logEvent(web.EventCoaching, map[string]any{"zones": len(s.zones)})
 		if !s.cfg.Spec.Live() {
-			// A recording starts over so that the coach sees all of it.
+			// A recording starts over, calibration included, so that the
+			// coach sees all of it as a replay would. Frames from before the
+			// restart are ignored.
+			s.minGen = s.capStats.gen.Load() + 1
+			s.proc.Recalibrate()
+			s.dropHeld()
+			s.calibrated = false
 			select {
 			case s.restart <- struct{}{}:
 			default:

@@ -146,6 +146,7 @@ func TestServeCameraLoss(t *testing.T) {
 	}
 	frames := loadJPEGs(t, video, 150, false)
 	moved := loadJPEGs(t, video, 150, true)
+	matsBefore := serveMatCount()
 	cam := &mjpegCamera{addr: "127.0.0.1:0"}
 	cam.start(t, frames)
 	defer cam.cut()
@@ -289,6 +290,9 @@ func TestServeCameraLoss(t *testing.T) {
 		}
 	case <-time.After(15 * time.Second):
 		t.Fatal("serve did not stop")
+	}
+	if after := serveMatCount(); after != matsBefore {
+		t.Errorf("open Mats: %d before serve, %d after: a Mat leaked", matsBefore, after)
 	}
 	logs, _ := filepath.Glob(filepath.Join(data, "session-*.jsonl"))
 	if len(logs) != 1 {

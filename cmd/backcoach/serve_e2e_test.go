@@ -58,6 +58,7 @@ func TestServeEndToEnd(t *testing.T) {
 	if len(want) == 0 {
 		t.Fatalf("the replay of %s produced none of the expected codes; nothing to check", video)
 	}
+	matsBefore := serveMatCount()
 	rs := startServe(t, video, false, nil)
 
 	opts := []chromedp.ExecAllocatorOption{
@@ -188,6 +189,9 @@ func TestServeEndToEnd(t *testing.T) {
 
 	// The session log has the receiver's stop and, after shutdown, the summary.
 	rs.stop(t)
+	if after := serveMatCount(); after != matsBefore {
+		t.Errorf("open Mats: %d before serve, %d after: a Mat leaked", matsBefore, after)
+	}
 	logs, _ := filepath.Glob(filepath.Join(rs.data, "session-*.jsonl"))
 	if len(logs) != 1 {
 		t.Fatalf("want one session log, found %v", logs)
