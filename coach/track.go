@@ -590,6 +590,31 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 			seg = append(seg, p)
 		}
 	}
+	// The ascent cannot have begun before the hand was last off the back,
+	// nor before it last rested at the lower back (put in place, then still
+	// for 0.4 s: what came before was getting into place).
+	from, j := 0, 0
+	tk := r.Tracking
+	iHigh := 0
+	for i := range seg {
+		if seg[i].y > seg[iHigh].y {
+			iHigh = i
+		}
+	}
+	for i := 0; i <= iHigh; i++ {
+		if u := seg[i].x * c.l / c.h; seg[i].t <= a.confirmT && (math.Abs(u) > tk.BackUMax || seg[i].y < tk.BackVMin || seg[i].y > tk.BackVMax) {
+			from = i + 1
+		}
+		for seg[j].t < seg[i].t-0.4 {
+			j++
+		}
+		if seg[i].y <= r.Start.VMax && seg[i].t-seg[j].t >= 0.35 && math.Hypot(seg[i].x-seg[j].x, seg[i].y-seg[j].y) < 0.012 {
+			from = max(from, i)
+		}
+	}
+	if len(seg)-from >= 8 {
+		seg = seg[from:]
+	}
 	if len(seg) < 8 {
 		return models.Stroke{}, false
 	}
@@ -603,7 +628,9 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	// period; cut again with it, and count the circles of the ascent and of
 	// the half period either side of it (the first and last circles).
 	circ := countCircles(seg[iS:iE+1], r.Circles.RadiusMin, r.Circles.RadiusMax, w)
+	cw := w // the window that takes the circles out
 	if per, ok := estimatePeriod(seg[iS:iE+1], r.Circles.RadiusMin); ok {
+		cw = per
 		iS, iE, startV, topV = cut(seg, per, 0.02+circ.Radius/2, r.Shoulders.VMin, a.confirmT)
 		ja, jb := iS, iE
 		for ja > 0 && seg[ja-1].t >= seg[iS].t-per {
@@ -617,10 +644,10 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	// The pace of the ascent is timed on the middle of its rise (10 % to
 	// 90 %), where smoothing does not blur it, and extended to the whole.
 	start, end := seg[iS].t, seg[iE].t
-	if i10, i90, ok := risePoints(seg[iS:iE+1], cenOf(seg[iS:iE+1], w), startV, topV); ok {
+	if i10, i90, ok := risePoints(centres(seg, cw)[iS:], startV, topV); ok {
 		d := (seg[iS+i90].t - seg[iS+i10].t) / 0.8
-		start = math.Max(start, seg[iS+i10].t-0.1*d)
-		end = math.Min(end, seg[iS+i90].t+0.1*d)
+		start = seg[iS+i10].t - 0.1*d
+		end = seg[iS+i90].t + 0.1*d
 	}
 	maxV := math.Inf(-1)
 	for i := iS; i < len(seg); i++ {
@@ -714,11 +741,9 @@ func cut(seg []pt, window, eps, vTop, confirmT float64) (iS, iE int, startV, top
 	return iS, iE, startV, topV
 }
 
-func cenOf(seg []pt, window float64) []pt { return centres(seg, window) }
-
 // risePoints finds where the de-circled path first passes 10 % and 90 % of
 // its rise from startV to topV.
-func risePoints(seg, cen []pt, startV, topV float64) (i10, i90 int, ok bool) {
+func risePoints(cen []pt, startV, topV float64) (i10, i90 int, ok bool) {
 	rise := topV - startV
 	i10, i90 = -1, -1
 	for i := range cen {
