@@ -456,3 +456,26 @@ func TestFrameRatesAndBacks(t *testing.T) {
 		})
 	}
 }
+
+// TestCrossingHands: hands that cross over keep their numbers, even when
+// vision swaps its ids as they cross.
+func TestCrossingHands(t *testing.T) {
+	a := scripttest.Start(-0.5, 0.5).Hold(1.5).Line(0.5, 0.6, 1.0).Hold(1.5)
+	b := scripttest.Start(0.5, 0.5).Hold(1.5).Line(-0.5, 0.4, 1.0).Hold(1.5)
+	s := both(a, b)
+	s.SwapIDs = 2.0
+	s.Jitter = 2
+	c := coach.New(nil, scripttest.Back)
+	var last models.Update
+	for _, f := range s.Frames() {
+		last = c.Observe(f)
+	}
+	if len(last.Hands) != 2 {
+		t.Fatalf("%d hands at the end", len(last.Hands))
+	}
+	for _, h := range last.Hands {
+		if (h.ID == 0) != (h.U > 0) {
+			t.Errorf("hand %d ends at u=%.2f: the hands' numbers swapped", h.ID, h.U)
+		}
+	}
+}
