@@ -23,6 +23,7 @@ const (
 	Remote
 )
 
+// String names the kind for logs.
 func (k Kind) String() string {
 	if k == Remote {
 		return "remote"

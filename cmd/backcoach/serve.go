@@ -588,17 +588,27 @@ func (s *session) frame(f capFrame) {
 	}
 	idx := s.nframes
 	s.nframes++
+	// The JPEG is made while the hands are tracked (both only read the frame).
+	type encoded struct {
+		b   []byte
+		err error
+	}
+	enc := make(chan encoded, 1)
+	go func() {
+		b, err := s.encode(f.mat)
+		enc <- encoded{b, err}
+	}()
 	var frameJSON []byte
 	if s.calibrated {
 		frameJSON = s.track(f.mat, idx, t)
 	} else {
 		frameJSON = s.calibrate(f.mat, idx, t)
 	}
-	jpeg, err := s.encode(f.mat)
-	if err != nil {
-		s.log.Error().Err(err).Msg("encode video frame")
+	e := <-enc
+	if e.err != nil {
+		s.log.Error().Err(e.err).Msg("encode video frame")
 	}
-	s.hub.PublishVideo(jpeg, frameJSON, f.at)
+	s.hub.PublishVideo(e.b, frameJSON, f.at)
 }
 
 // heldFrame is a frame kept for calibration, with its index and time.

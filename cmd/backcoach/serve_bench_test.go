@@ -31,7 +31,9 @@ func BenchmarkFrameToWebsocket(b *testing.B) {
 		base := strings.TrimSuffix(rs.url, "/")
 		h := http.Header{"Origin": {base}}
 		var conns []*websocket.Conn
-		for range 10 {
+		calibrated := make(chan struct{})
+		var calOnce sync.Once
+		for i := range 10 {
 			c, _, err := websocket.DefaultDialer.Dial("ws"+strings.TrimPrefix(base, "http")+"/ws", h)
 			if err != nil {
 				b.Fatal(err)
@@ -39,13 +41,24 @@ func BenchmarkFrameToWebsocket(b *testing.B) {
 			conns = append(conns, c)
 			go func() {
 				for {
-					if _, _, err := c.ReadMessage(); err != nil {
+					mt, b, err := c.ReadMessage()
+					if err != nil {
 						return
+					}
+					if i == 0 && mt == websocket.TextMessage && strings.Contains(string(b), `"type":"hello"`) &&
+						strings.Contains(string(b), `"spine_top"`) {
+						calOnce.Do(func() { close(calibrated) })
 					}
 				}
 			}()
 		}
-		time.Sleep(2 * time.Second) // calibration
+		// Measure the steady state: after calibration and its catch-up.
+		select {
+		case <-calibrated:
+		case <-time.After(30 * time.Second):
+			b.Fatal("never calibrated")
+		}
+		time.Sleep(2 * time.Second)
 		mu.Lock()
 		lat = lat[:0]
 		mu.Unlock()
