@@ -107,6 +107,11 @@ type hybridTrack struct {
 const (
 	hybridConfirmHits = 2 // accepted landmark passes before a hand is reported
 	hybridMaxMisses   = 2 // rejected passes in a row before a hand is dropped
+	// sameHand is the distance between two palm centres, in palm widths,
+	// under which they are one hand (two hands side by side are about one
+	// palm width apart; landmarks on the fingers of a followed hand land
+	// about half a width from it).
+	sameHand = 0.8
 )
 
 // NewHybridTracker makes a hybrid tracker: a classic tracker primed with the
@@ -242,7 +247,7 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 		h.detect(frame, t, max(budget, 1))
 	}
 	h.lost = false
-	return h.report(t)
+	return h.report(t, frame.Cols(), frame.Rows())
 }
 
 // predict moves a track's position to time t.
@@ -329,7 +334,7 @@ func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64) boo
 	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
 	w := handWidth(res)
 	for _, tr := range h.tracks {
-		if tr.predict(t).Dist(c) < 0.6*math.Max(w, tr.width) {
+		if tr.predict(t).Dist(c) < sameHand*math.Max(w, tr.width) {
 			return false
 		}
 	}
@@ -393,22 +398,25 @@ func (h *HybridTracker) freeProposals(props []Detection) []Detection {
 }
 
 // proposalROI is the landmark ROI for a classic proposal: the fingers point
-// from where the arm enters toward its far end, and the ROI sits a little
-// toward the fingers from the palm centre, about three palm widths wide.
+// from the palm centre toward the far end of the arm blob (or from where the
+// arm enters), and the ROI sits a little toward the fingers from the palm
+// centre, about three expected palm widths wide.
 func proposalROI(d Detection, palmW float64) handmodel.ROI {
-	dir := d.Tip.Sub(d.Entry)
+	dir := d.Tip.Sub(d.Center)
+	if n := math.Hypot(dir.X, dir.Y); n < 0.3*palmW {
+		dir = d.Tip.Sub(d.Entry)
+		if d.Entry == (models.Point{}) {
+			dir = models.Point{}
+		}
+	}
 	if n := math.Hypot(dir.X, dir.Y); n > 1e-6 {
 		dir = dir.Scale(1 / n)
 	} else {
 		dir = models.Point{X: 0, Y: -1}
 	}
-	pw := palmW
-	if d.Radius > 0 {
-		pw = math.Max(pw, 2*d.Radius)
-	}
-	c := d.Center.Add(dir.Scale(0.15 * pw))
+	c := d.Center.Add(dir.Scale(0.15 * palmW))
 	angle := math.Pi/2 - math.Atan2(-dir.Y, dir.X)
-	return handmodel.ROI{Center: handmodel.Point{X: c.X, Y: c.Y}, Size: 3.2 * pw, Angle: angle}
+	return handmodel.ROI{Center: handmodel.Point{X: c.X, Y: c.Y}, Size: 3 * palmW, Angle: angle}
 }
 
 // dropLost forgets tracks whose landmark passes failed too often.
@@ -432,7 +440,7 @@ func (h *HybridTracker) dedupe() {
 	for _, tr := range h.tracks {
 		dup := false
 		for _, k := range kept {
-			if k.pos.Dist(tr.pos) < 0.5*math.Max(k.width, tr.width) {
+			if k.pos.Dist(tr.pos) < sameHand*math.Max(k.width, tr.width) {
 				dup = true
 				break
 			}
@@ -446,14 +454,18 @@ func (h *HybridTracker) dedupe() {
 	h.tracks = kept
 }
 
-// report returns the confirmed hands at time t, in track order.
-func (h *HybridTracker) report(t float64) []models.Hand {
+// report returns the confirmed hands at time t whose palm centre is in the
+// w×h frame, in track order.
+func (h *HybridTracker) report(t float64, w, ht int) []models.Hand {
 	var out []models.Hand
 	for _, tr := range h.tracks {
 		if !tr.confirmed {
 			continue
 		}
 		p := tr.predict(t)
+		if p.X < 0 || p.Y < 0 || p.X >= float64(w) || p.Y >= float64(ht) {
+			continue
+		}
 		out = append(out, models.Hand{ID: tr.id, X: p.X, Y: p.Y, Width: tr.width, Score: tr.presence})
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
