@@ -28,6 +28,7 @@ type Coach struct {
 	started       bool
 	t0, lastT     float64
 	frames        int
+	frameDT       float64 // typical time between frames
 	live          bool    // a hand has been judged since the last reset
 	lastSeenAny   float64 // last time any hand was seen
 	lastGone      float64 // last time a track went unseen
@@ -109,6 +110,12 @@ func (c *Coach) Observe(obs models.FrameObs) models.Update {
 	}
 	c.lastT = t
 	c.frames++
+	if dt > 0 {
+		if c.frameDT == 0 {
+			c.frameDT = dt
+		}
+		c.frameDT += 0.05 * (dt - c.frameDT)
+	}
 	if !c.ok {
 		for _, hd := range obs.Hands {
 			if finite(hd.X) && finite(hd.Y) {

@@ -479,3 +479,19 @@ func TestCrossingHands(t *testing.T) {
 		}
 	}
 }
+
+// TestSeldomSeen: a stroke the hand was seen in too few frames of is not
+// judged at all (tracking.min_coverage), rather than judged wrong.
+func TestSeldomSeen(t *testing.T) {
+	for _, miss := range []float64{0.2, 0.55} {
+		s := one(path(1, good(-0.45)))
+		s.MissHands, s.Seed = miss, 5
+		o := run(t, nil, nil, s)
+		switch {
+		case miss < 0.4 && (len(o.strokes) != 1 || !o.strokes[0].Good()):
+			t.Errorf("%.0f%% missed: strokes %v, want one good\n%s", miss*100, o.verdicts(), o)
+		case miss > 0.4 && len(o.strokes) != 0:
+			t.Errorf("%.0f%% missed: strokes %v, want none judged\n%s", miss*100, o.verdicts(), o)
+		}
+	}
+}

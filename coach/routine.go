@@ -157,6 +157,9 @@ type Tracking struct {
 	AscentRise float64 `yaml:"ascent_rise"`
 	// AscentMinRise is how far, in L, an ascent must rise to be a stroke.
 	AscentMinRise float64 `yaml:"ascent_min_rise"`
+	// MinCoverage is the least share of an ascent's frames the hand must be
+	// seen in for the stroke to be judged.
+	MinCoverage float64 `yaml:"min_coverage"`
 	// TurnDrop is how far, in L, the trend must fall before an ascent is over.
 	TurnDrop float64 `yaml:"turn_drop"`
 }
@@ -406,7 +409,7 @@ func (r *Routine) validate() *RoutineError {
 		{"tracking.back_u_max", r.Tracking.BackUMax}, {"tracking.back_v_min", r.Tracking.BackVMin},
 		{"tracking.back_v_max", r.Tracking.BackVMax}, {"tracking.trend_window", r.Tracking.TrendWindow},
 		{"tracking.ascent_rise", r.Tracking.AscentRise}, {"tracking.ascent_min_rise", r.Tracking.AscentMinRise},
-		{"tracking.turn_drop", r.Tracking.TurnDrop},
+		{"tracking.turn_drop", r.Tracking.TurnDrop}, {"tracking.min_coverage", r.Tracking.MinCoverage},
 		{"smoothing.min_cutoff", r.Smoothing.MinCutoff}, {"smoothing.beta", r.Smoothing.Beta},
 		{"smoothing.d_cutoff", r.Smoothing.DCutoff},
 	}
@@ -440,6 +443,8 @@ func (r *Routine) validate() *RoutineError {
 	switch {
 	case r.Circles.MinCount > 100:
 		return bad("circles.min_count", "must be at most 100, got %v", r.Circles.MinCount)
+	case r.Tracking.MinCoverage > 1:
+		return bad("tracking.min_coverage", "must be at most 1, got %v", r.Tracking.MinCoverage)
 	case r.Tracking.ConfirmFrames < 1 || r.Tracking.ConfirmFrames > 30:
 		return bad("tracking.confirm_frames", "must be between 1 and 30, got %d", r.Tracking.ConfirmFrames)
 	case r.Tracking.MaxHands < 1 || r.Tracking.MaxHands > 8:

@@ -660,6 +660,19 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	if why == endFinish && !reached {
 		return models.Stroke{}, false
 	}
+	// A stroke the hand was seen too little of is not judged: better say
+	// nothing than something wrong.
+	if c.frameDT > 0 && end > start {
+		n := 0
+		for _, p := range seg {
+			if p.t >= start && p.t <= end {
+				n++
+			}
+		}
+		if float64(n) < tk.MinCoverage*((end-start)/c.frameDT+1) {
+			return models.Stroke{}, false
+		}
+	}
 	// A stroke that covers only part of the way (started high or stopped
 	// short) is held to its share of the time and circles, so that one fault
 	// is not reported as three.
