@@ -24,6 +24,8 @@
 //     back, or is lost. Jitter cannot split or double a stroke. The details
 //     of a stroke (start, end, height, circles) are then measured on its
 //     whole recorded path.
+//   - A stroke the hand was seen in less than tracking.min_coverage of its
+//     frames is not judged: better nothing than something wrong.
 //   - The same feedback code is given at most once per debounce seconds per
 //     hand; a stroke's verdicts already told during the ascent are not told
 //     again.
