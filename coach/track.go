@@ -369,7 +369,8 @@ func (c *Coach) trimHist(tr *track, t float64) {
 	if tr.asc != nil {
 		keepFrom = math.Min(keepFrom, tr.asc.minT-3*c.r.Tracking.TrendWindow)
 	} else if tr.minOK {
-		keepFrom = math.Min(keepFrom, tr.minT-3*c.r.Tracking.TrendWindow)
+		// A hand resting at its lowest keeps at most a minute of path.
+		keepFrom = math.Min(keepFrom, math.Max(tr.minT-3*c.r.Tracking.TrendWindow, t-60))
 	}
 	keepFrom = math.Max(keepFrom, t-600) // at most ten minutes of path
 	i := 0
