@@ -346,12 +346,10 @@ func (c *Coach) Summary() models.Summary {
 	for _, fb := range c.feedback {
 		if fb.Code != models.CodeGoodStroke && fb.Code != "" {
 			s.Codes[fb.Code]++
-			if _, ok := faults[fb.Code]; !ok && advicePhrase[fb.Code] != "" {
-				faults[fb.Code] += 0
-			}
 		}
 	}
-	// The advice names the most frequent fault (strokes first, then feedback).
+	// The advice names the most frequent fault: in strokes' verdicts first,
+	// then in what was told (wrong_direction and hands_lost are only told).
 	best, bestN := models.Code(""), 0
 	for _, code := range models.AllCodes {
 		n := faults[code]*10 + s.Codes[code]
