@@ -329,7 +329,31 @@ func yamlError(name string, root *yaml.Node, err error) error {
 		re.Msg = strings.TrimSpace(strings.TrimPrefix(strings.TrimPrefix(msg, m[0]), ":"))
 		re.Field = fieldAtLine(root, re.Line)
 	}
+	re.Msg = plainYAMLMsg(re.Msg)
 	return re
+}
+
+var (
+	unknownRE = regexp.MustCompile(`^field (\S+) not found in type \S+$`)
+	typeRE    = regexp.MustCompile("^cannot unmarshal !!(\\w+) `(.*)` into (\\S+)$")
+)
+
+// plainYAMLMsg says yaml.v3's messages in the routine's terms.
+func plainYAMLMsg(m string) string {
+	if s := unknownRE.FindStringSubmatch(m); s != nil {
+		return fmt.Sprintf("unknown field %q (see the default routine for the fields)", s[1])
+	}
+	if s := typeRE.FindStringSubmatch(m); s != nil {
+		want := "a number"
+		switch {
+		case strings.Contains(s[3], "coach."):
+			want = "a section of fields"
+		case s[3] == "string":
+			want = "text"
+		}
+		return fmt.Sprintf("want %s, got %s %q (cannot unmarshal)", want, s[1], s[2])
+	}
+	return m
 }
 
 // fieldAtLine finds the dotted path of the key on a line of the document.

@@ -67,8 +67,8 @@ func TestParseRoutineErrors(t *testing.T) {
 		field      string
 		msg        string
 	}{
-		{"unknown field", "name: x\npace:\n  speed_limt: 0.4\n", 3, "pace.speed_limt", "not found"},
-		{"unknown top field", "name: x\ncolour: red\n", 2, "colour", "not found"},
+		{"unknown field", "name: x\npace:\n  speed_limt: 0.4\n", 3, "pace.speed_limt", "unknown field"},
+		{"unknown top field", "name: x\ncolour: red\n", 2, "colour", "unknown field"},
 		{"wrong type", "name: x\npace:\n  speed_limit: fast\n", 3, "pace.speed_limit", "cannot unmarshal"},
 		{"negative speed", "pace:\n  speed_limit: -0.45\n", 2, "pace.speed_limit", "negative"},
 		{"zero speed", "pace:\n  speed_limit: 0\n", 2, "pace.speed_limit", "greater than 0"},
