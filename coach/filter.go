@@ -48,8 +48,6 @@ type movingAvg struct {
 	sum    float64
 }
 
-func (m *movingAvg) reset() { m.ts, m.vs, m.sum = m.ts[:0], m.vs[:0], 0 }
-
 // push adds a value at time t and returns the mean over (t-window, t].
 func (m *movingAvg) push(t, v float64) float64 {
 	m.ts = append(m.ts, t)
@@ -79,8 +77,6 @@ type trend struct {
 func newTrend(window float64) trend {
 	return trend{a: movingAvg{window: window}, b: movingAvg{window: window}}
 }
-
-func (tr *trend) reset() { tr.a.reset(); tr.b.reset() }
 
 func (tr *trend) push(t, v float64) float64 { return tr.b.push(t, tr.a.push(t, v)) }
 
