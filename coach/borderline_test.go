@@ -1,6 +1,7 @@
 package coach_test
 
 import (
+	"fmt"
 	"testing"
 
 	"github.com/backcoach/backcoach/coach"
@@ -87,5 +88,14 @@ func TestBorderlines(t *testing.T) {
 	}
 	for _, b := range cases {
 		t.Run(b.name, b.check)
+	}
+	// The same with ±3 px jitter, a few dropped frames and missed hands,
+	// over several seeds: the verdicts hold.
+	for _, b := range cases {
+		for seed := int64(1); seed <= 4; seed++ {
+			b := b
+			b.script.Jitter, b.script.DropFrames, b.script.MissHands, b.script.Seed = 3, 0.02, 0.02, seed
+			t.Run(fmt.Sprintf("%s, jitter seed %d", b.name, seed), b.check)
+		}
 	}
 }
