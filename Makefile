@@ -25,9 +25,12 @@ models: build
 run: build models
 	$(BIN) serve
 
+# The tests use the hand models of the shared folder when it is there (the
+# hybrid tracker); without them they run the classic tracker.
 test: deps-test
 	go vet ./...
-	go test -tags matprofile -count=1 -timeout 40m ./...
+	BACKCOACH_MODELS="$$( [ -f $(SHARED_MODELS)/hand_landmark_opencv46.onnx ] && realpath $(SHARED_MODELS) )" \
+		go test -tags matprofile -count=1 -timeout 60m ./...
 
 bench: build
 	scripts/bench-replay

@@ -154,6 +154,9 @@ func TestTrackerAccuracyOnTestdata(t *testing.T) {
 	for _, v := range videos {
 		acc, back, tracker := runVideo(t, v, vision.Options{Head: v.truth.Head, Tracker: "classic"})
 		eb, et, ew := backErrors(back, v.truth.Back)
+		u0, v0 := v.truth.Back.UV(back.SpineBottom)
+		u1, v1 := v.truth.Back.UV(back.SpineTop)
+		t.Logf("%-22s calibrated W at (u %.2f, v %.2f), N at (u %.2f, v %.2f), H %.0f (true %.0f)", v.name, u0, v0, u1, v1, back.HalfWidth, v.truth.Back.HalfWidth)
 		t.Logf("%-22s %s recall %.3f precision %.3f error %.1f px | spine bottom %.3f L top %.3f L half width %.1f%%",
 			v.name, tracker, acc.recall(), acc.precision(), acc.meanErr(), eb, et, 100*ew)
 		if v.truth.Scenario == "idle" {

@@ -47,7 +47,7 @@ func (a *App) parse(fs *flag.FlagSet, args []string) error {
 	fs.SetOutput(out)
 	fs.Usage = usage
 	if err == flag.ErrHelp {
-		fs.Usage()
+		usage()
 		return err
 	}
 	if err != nil {

@@ -15,6 +15,7 @@ import (
 	"github.com/backcoach/backcoach/coach"
 	"github.com/backcoach/backcoach/models"
 	"github.com/backcoach/backcoach/vision"
+	"github.com/rs/zerolog"
 	"gocv.io/x/gocv"
 )
 
@@ -102,6 +103,7 @@ func runReplay(ctx context.Context, app *App, args []string) error {
 	vf.define(fs)
 	report := fs.String("report", "", "write the JSON report to FILE (- for standard output)")
 	progress := fs.Bool("progress", true, "show a progress bar on a terminal")
+	zonesFile := fs.String("zones", "", "areas to avoid: a JSON file of zones, [{\"points\": [[u,v], ...]}, ...] in back coordinates")
 	var results resultsFlags // --overlay, --html: results.go (issue 6)
 	results.define(fs)
 	// Accept the video before or after the flags.
@@ -143,7 +145,11 @@ func runReplay(ctx context.Context, app *App, args []string) error {
 	if *progress {
 		bar = newProgressBar(app.Stderr)
 	}
-	rep, err := Replay(ctx, video, opts, routine, app, bar, res)
+	zones, err := loadZones(*zonesFile)
+	if err != nil {
+		return err
+	}
+	rep, err := Replay(ctx, ReplayJob{Video: video, Vision: opts, Routine: routine, Zones: zones, Log: app.Log, Bar: bar, Results: res})
 	if err != nil {
 		return err
 	}
@@ -159,10 +165,21 @@ func runReplay(ctx context.Context, app *App, args []string) error {
 	return writeJSON(*report, app.Stdout, rep)
 }
 
+// ReplayJob is what one replay needs.
+type ReplayJob struct {
+	Video   string
+	Vision  vision.Options
+	Routine *coach.Routine
+	Zones   []models.Zone  // areas to avoid (u, v)
+	Log     zerolog.Logger // where progress is logged
+	Bar     *progressBar   // nil for none
+	Results *replayResults // overlay video and HTML page (nil for none)
+}
+
 // Replay runs a recorded video through vision and the coach and returns its
 // report. Input errors (unreadable video, no back in view) are exit-2 errors.
-// res (nil for none) draws the overlay video and keeps the report's still.
-func Replay(ctx context.Context, video string, opts vision.Options, routine *coach.Routine, app *App, bar *progressBar, res *replayResults) (*models.Report, error) {
+func Replay(ctx context.Context, job ReplayJob) (*models.Report, error) {
+	video, opts, routine, bar, res := job.Video, job.Vision, job.Routine, job.Bar, job.Results
 	src, err := vision.Open(vision.SourceSpec{File: video})
 	if err != nil {
 		return nil, badInput(err)
@@ -190,10 +207,11 @@ func Replay(ctx context.Context, video string, opts vision.Options, routine *coa
 			back, _ := proc.Back()
 			rep.Back = back
 			rep.Tracker = proc.TrackerName()
-			app.Log.Info().Str("tracker", rep.Tracker).
+			job.Log.Info().Str("tracker", rep.Tracker).
 				Str("spine", fmt.Sprintf("(%.0f,%.0f)→(%.0f,%.0f)", back.SpineBottom.X, back.SpineBottom.Y, back.SpineTop.X, back.SpineTop.Y)).
 				Float64("half_width", math.Round(back.HalfWidth)).Msg("back calibrated")
 			c = coach.New(routine, back)
+			c.SetZones(job.Zones)
 		}
 		upd := c.Observe(obs)
 		if err := res.frame(frame, rep, obs, upd); err != nil { // results.go (issue 6)
@@ -233,6 +251,34 @@ func Replay(ctx context.Context, video string, opts vision.Options, routine *coa
 		rep.Summary.Codes = map[models.Code]int{}
 	}
 	return rep, nil
+}
+
+// loadZones reads --zones: a JSON array of zones in back coordinates.
+func loadZones(path string) ([]models.Zone, error) {
+	if path == "" {
+		return nil, nil
+	}
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, badInput(fmt.Errorf("--zones: %w", err))
+	}
+	defer f.Close()
+	var zones []models.Zone
+	dec := json.NewDecoder(io.LimitReader(f, 1<<20))
+	if err := dec.Decode(&zones); err != nil {
+		return nil, badInput(fmt.Errorf("--zones %s: not a JSON list of zones: %v", path, err))
+	}
+	for i, z := range zones {
+		if len(z.Points) < 3 {
+			return nil, badInput(fmt.Errorf("--zones %s: zone %d has %d points, want at least 3", path, i+1, len(z.Points)))
+		}
+		for _, p := range z.Points {
+			if math.IsNaN(p[0]) || math.IsNaN(p[1]) || math.Abs(p[0]) > 10 || math.Abs(p[1]) > 10 {
+				return nil, badInput(fmt.Errorf("--zones %s: zone %d has a point off the back: %v", path, i+1, p))
+			}
+		}
+	}
+	return zones, nil
 }
 
 func nonNil[T any](s []T) []T {
@@ -285,6 +331,10 @@ func writeFileAtomic(path string, data []byte) error {
 	name := tmp.Name()
 	defer os.Remove(name)
 	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("write %s: %w", path, err)
+	}
+	if err := tmp.Chmod(0o644); err != nil {
 		tmp.Close()
 		return fmt.Errorf("write %s: %w", path, err)
 	}
