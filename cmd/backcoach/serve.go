@@ -14,6 +14,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"sort"
+	"sync"
 	"sync/atomic"
 	"time"
 
@@ -200,12 +201,16 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 		return err
 	}
 	s := &session{cfg: cfg, log: log, id: id, start: time.Now(),
-		in: make(chan models.ClientMsg, 64), camera: models.CameraOK}
+		in: make(chan inMsg, 64), camera: models.CameraOK}
 	s.coaching = cfg.AutoStart
 	wcfg := cfg.Web
 	wcfg.OnMessage = func(kind web.Kind, m models.ClientMsg) {
+		in := inMsg{m: m}
+		if m.Type == models.MsgReceiver {
+			in.t = s.press(m.Action)
+		}
 		select {
-		case s.in <- m:
+		case s.in <- in:
 		default:
 			log.Warn().Str("type", string(m.Type)).Msg("dropped a browser message: the coach is busy")
 		}
@@ -462,6 +467,35 @@ func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan ca
 	}
 }
 
+// inMsg is a browser message for the processing loop; t is when a
+// receiver press arrived (session seconds).
+type inMsg struct {
+	m models.ClientMsg
+	t float64
+}
+
+// press takes a receiver press as it arrives, on the web goroutine: the
+// pages hear of it and the session log has it at once, even while the
+// processing loop is busy (calibrating). The coach gets it from the loop.
+func (s *session) press(action string) float64 {
+	s.pressMu.Lock()
+	defer s.pressMu.Unlock()
+	t := time.Since(s.start).Seconds()
+	switch action {
+	case models.ActionStop:
+		s.stopped.Store(true)
+	case models.ActionResume:
+		s.stopped.Store(false)
+	}
+	stopped := s.stopped.Load()
+	s.log.Info().Str("action", action).Msg("receiver pressed")
+	s.logEvent(web.EventReceiver, map[string]any{"action": action, "stopped": stopped})
+	if err := s.hub.Publish(models.ReceiverMsg{Type: models.MsgReceiver, Action: action, T: round3(t), Stopped: stopped}); err != nil {
+		s.log.Error().Err(err).Msg("publish receiver")
+	}
+	return t
+}
+
 // session is the state of one live session. Only the processing loop
 // touches it.
 type session struct {
@@ -475,7 +509,7 @@ type session struct {
 	proc  *vision.Processor
 	coach *coach.Coach
 
-	in             chan models.ClientMsg
+	in             chan inMsg
 	restart        chan struct{}
 	restartCapture func()
 	minGen         int64 // frames of older source openings are ignored
@@ -485,7 +519,8 @@ type session struct {
 	width, height int
 	calibrated    bool
 	coaching      bool
-	stopped       bool
+	stopped       atomic.Bool // the receiver pressed stop (set by press)
+	pressMu       sync.Mutex  // orders receiver presses
 	finished      bool
 	camera        string
 	zones         []models.Zone
@@ -740,7 +775,7 @@ func (s *session) ensureCoach() {
 	back, _ := s.proc.Back()
 	s.coach = coach.New(s.cfg.Routine, back)
 	s.coach.SetZones(s.zones)
-	if s.stopped {
+	if s.stopped.Load() {
 		_, _ = s.coach.Receiver(s.now(), models.ActionStop)
 	}
 	s.log.Info().Int("zones", len(s.zones)).Msg("coaching started")
@@ -763,7 +798,8 @@ func (s *session) publishUpdate(up models.Update) {
 }
 
 // message handles one browser message.
-func (s *session) message(m models.ClientMsg) {
+func (s *session) message(in inMsg) {
+	m := in.m
 	switch m.Type {
 	case models.MsgZones:
 		s.zones = m.Zones
@@ -796,18 +832,15 @@ func (s *session) message(m models.ClientMsg) {
 		s.publishHello()
 		s.publishStatus("")
 	case models.MsgReceiver:
-		s.receiver(m.Action)
+		s.receiver(m.Action, in.t)
 	}
 }
 
-// receiver handles a press on the remote: coach, log, relay to every page.
-func (s *session) receiver(action string) {
-	t := s.now()
-	switch action {
-	case models.ActionStop:
-		s.stopped = true
-	case models.ActionResume:
-		s.stopped = false
+// receiver gives a press on the remote (already relayed and logged by
+// press) to the coach, and sends the feedback it gives.
+func (s *session) receiver(action string, t float64) {
+	if t <= 0 {
+		t = s.now()
 	}
 	var fb models.Feedback
 	var err error
@@ -819,11 +852,6 @@ func (s *session) receiver(action string) {
 		if action == models.ActionResume {
 			fb = models.Feedback{T: t}
 		}
-	}
-	s.log.Info().Str("action", action).Msg("receiver pressed")
-	s.logEvent(web.EventReceiver, map[string]any{"action": action, "stopped": s.stopped})
-	if perr := s.hub.Publish(models.ReceiverMsg{Type: models.MsgReceiver, Action: action, T: round3(t), Stopped: s.stopped}); perr != nil {
-		s.log.Error().Err(perr).Msg("publish receiver")
 	}
 	if err == nil && fb.Code != "" {
 		s.logEvent(web.EventFeedback, fb)
@@ -861,7 +889,7 @@ func (s *session) publishHello() {
 	h := models.Hello{
 		Type: models.MsgHello, Session: s.id, Routine: routineInfo(s.cfg.Routine),
 		Width: s.width, Height: s.height, Demo: s.cfg.Demo, Source: s.cfg.Spec.String(),
-		Tracker: s.proc.TrackerName(), Zones: s.zones, Coaching: s.coaching, Stopped: s.stopped,
+		Tracker: s.proc.TrackerName(), Zones: s.zones, Coaching: s.coaching, Stopped: s.stopped.Load(),
 		Remote: s.srv.RemoteURL(), Phone: s.srv.PhoneReachable(),
 	}
 	if h.Zones == nil {
@@ -880,7 +908,7 @@ func (s *session) publishHello() {
 
 func (s *session) publishStatus(msg string) {
 	st := models.Status{Type: models.MsgStatus, Camera: s.camera, Demo: s.cfg.Demo,
-		Calibrating: !s.calibrated, Coaching: s.coaching, Stopped: s.stopped, Message: msg}
+		Calibrating: !s.calibrated, Coaching: s.coaching, Stopped: s.stopped.Load(), Message: msg}
 	if err := s.hub.PublishSticky("status", st); err != nil {
 		s.log.Error().Err(err).Msg("publish status")
 	}

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/backcoach/backcoach/models"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 )
 
@@ -96,12 +97,43 @@ func TestServeEndToEnd(t *testing.T) {
 	if err != nil || !disabled {
 		t.Fatalf("start must wait for the checklist (disabled=%v, %v)", disabled, err)
 	}
+	// Mark a numb area on the back picture (beside the waist, off the
+	// strokes' path): it must reach the server as an avoid zone.
+	type rect struct{ X, Y, W, H float64 }
+	r, err := chromedp.Run(overlay, chromedp.Evaluate[rect](`(() => { const b = document.getElementById('backDraw').getBoundingClientRect();
+		return {X: b.left, Y: b.top, W: b.width, H: b.height}; })()`))
+	if err != nil {
+		t.Fatalf("back picture: %v", err)
+	}
+	at := func(cx, cy float64) (float64, float64) { return r.X + cx/260*r.W, r.Y + cy/300*r.H }
+	x0, y0 := at(31, 262)
+	draw := []chromedp.Action[chromedp.Void]{chromedp.MouseEvent(input.DispatchMouseEventTypeMousePressed, x0, y0, chromedp.ButtonLeft)}
+	for _, p := range [][2]float64{{36, 262}, {42, 262}, {48, 262}, {45, 252}, {42, 243}, {40, 233}, {36, 245}, {33, 255}} {
+		x, y := at(p[0], p[1])
+		draw = append(draw, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y, chromedp.ButtonLeft))
+	}
+	draw = append(draw, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x0, y0, chromedp.ButtonLeft))
+	if err := chromedp.Do(overlay, draw...); err != nil {
+		t.Fatalf("draw a zone: %v", err)
+	}
 	if err := chromedp.Do(overlay,
 		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('[data-c]').forEach(b => b.click())`),
 		chromedp.Click(chromedp.CSS(`#startBtn`)),
 		chromedp.WaitNotVisible(chromedp.CSS(`#check`)),
 	); err != nil {
 		t.Fatalf("checklist: %v", err)
+	}
+
+	var zones float64
+	for i := 0; i < 200 && zones == 0; i++ { // the loop may be busy calibrating
+		zones, err = chromedp.Run(overlay, chromedp.Evaluate[float64](`(window.backcoach.hello && window.backcoach.hello.zones || []).length`))
+		if err != nil {
+			t.Fatalf("read the zones: %v", err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+	if zones != 1 {
+		t.Errorf("the server has %v avoid zones after one was drawn, want 1", zones)
 	}
 
 	// Play the video through: watch for hands and feedback codes.
