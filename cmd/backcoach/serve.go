@@ -334,6 +334,7 @@ type capFrame struct {
 	mat gocv.Mat
 	at  time.Time // capture time
 	gen int64     // which opening of the source it came from
+	vt  float64   // a recording's own clock (seconds, never going back)
 }
 
 // capture reads frames into the one-slot channel out, newest first: a frame
@@ -349,6 +350,7 @@ func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan ca
 		}
 	}
 	backoff := 500 * time.Millisecond
+	vnext := 0.0 // a recording's clock, carried over loops and restarts
 	sleep := func(d time.Duration) bool {
 		t := time.NewTimer(d)
 		defer t.Stop()
@@ -419,8 +421,25 @@ func capture(ctx context.Context, spec vision.SourceSpec, loop bool, out chan ca
 				m.Close()
 				break
 			}
-			f := capFrame{mat: m, at: time.Now(), gen: gen}
+			f := capFrame{mat: m, at: time.Now(), gen: gen, vt: vnext}
+			vnext += 1 / fps
 			stats.last.Store(f.at.UnixNano())
+			if !spec.Live() {
+				// A recording loses no frame: when the machine is slow it
+				// plays slower, and the coach sees it as a replay would.
+				select {
+				case out <- f:
+				case <-ctx.Done():
+					f.mat.Close()
+				case <-restart:
+					f.mat.Close()
+					restarted = true
+				}
+				if restarted {
+					break
+				}
+				continue
+			}
 			select {
 			case out <- f:
 			default:
@@ -481,6 +500,9 @@ func (s *session) press(action string) float64 {
 	s.pressMu.Lock()
 	defer s.pressMu.Unlock()
 	t := time.Since(s.start).Seconds()
+	if !s.cfg.Spec.Live() {
+		t = math.Float64frombits(s.pressT.Load()) // the recording's clock
+	}
 	switch action {
 	case models.ActionStop:
 		s.stopped.Store(true)
@@ -519,8 +541,9 @@ type session struct {
 	width, height int
 	calibrated    bool
 	coaching      bool
-	stopped       atomic.Bool // the receiver pressed stop (set by press)
-	pressMu       sync.Mutex  // orders receiver presses
+	stopped       atomic.Bool   // the receiver pressed stop (set by press)
+	pressMu       sync.Mutex    // orders receiver presses
+	pressT        atomic.Uint64 // float64 bits of the latest frame time (a recording's clock for presses)
 	finished      bool
 	camera        string
 	zones         []models.Zone
@@ -532,10 +555,10 @@ type session struct {
 	noBackWarned  time.Time
 }
 
-// now is the session time in seconds.
+// now is the session time in seconds (for a recording: its own clock).
 func (s *session) now() float64 {
 	t := time.Since(s.start).Seconds()
-	if t <= s.lastT {
+	if !s.cfg.Spec.Live() || t <= s.lastT {
 		t = s.lastT + 1e-3
 	}
 	return t
@@ -566,7 +589,7 @@ func (s *session) loop(ctx context.Context, frames chan capFrame, events <-chan 
 		case <-watchdog.C:
 			// The capture's own clock: a slow frame here (calibration) is not a lost camera.
 			last := time.Unix(0, s.capStats.last.Load())
-			if s.camera == models.CameraOK && time.Since(last) > 2*time.Second {
+			if s.cfg.Spec.Live() && s.camera == models.CameraOK && time.Since(last) > 2*time.Second {
 				s.cameraEvent(models.CameraLost)
 			}
 			if s.camera == models.CameraLost && s.cfg.Spec.Live() && s.restartCapture != nil &&
@@ -613,10 +636,14 @@ func (s *session) frame(f capFrame) {
 	}
 	s.thumb = thumb
 	t := f.at.Sub(s.start).Seconds()
+	if !s.cfg.Spec.Live() {
+		t = f.vt // a recording's own clock: the coach sees it as a replay would
+	}
 	if t <= s.lastT {
 		t = s.lastT + 1e-3
 	}
 	s.lastT = t
+	s.pressT.Store(math.Float64bits(t))
 	if w, h := f.mat.Cols(), f.mat.Rows(); w != s.width || h != s.height {
 		s.width, s.height = w, h
 		s.publishHello()
