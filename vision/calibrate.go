@@ -181,6 +181,8 @@ func grabCutBody(img gocv.Mat) []byte {
 				init[y*sw+x] = 0 // GC_BGD
 			case dx*dx+dy*dy <= 1:
 				init[y*sw+x] = 1 // GC_FGD
+			case dx*dx/4+dy*dy/2.6 <= 1:
+				init[y*sw+x] = 3 // GC_PR_FGD
 			default:
 				init[y*sw+x] = 2 // GC_PR_BGD
 			}
@@ -359,13 +361,19 @@ func backFromMask(m, lum []byte, w, h int) (models.Back, bool) {
 		return models.Back{}, false
 	}
 	length := float64(waist - top)
-	// Spine: least-squares line x = a + b*y through the midpoints.
+	// Spine: least-squares line x = a + b*y through the rows' spine
+	// points: the groove of the spine (the darkest line near the middle of
+	// the row) where there is one, else the middle of the body.
+	groove := spineGroove(rows, lum, w, top, waist)
 	var sy, sxm, syy, sxy, cnt float64
 	for y := top; y <= waist; y++ {
 		if !rows[y].ok {
 			continue
 		}
 		mx := (rows[y].left + rows[y].right) / 2
+		if g := groove[y]; g > 0 {
+			mx = g
+		}
 		fy := float64(y)
 		sy += fy
 		sxm += mx
@@ -478,12 +486,77 @@ func creaseHalfWidth(rows []span, lum []byte, w, waist int, length, a, b float64
 		}
 		l, okL := side(-1)
 		rr, okR := side(1)
-		if okL && okR {
+		switch {
+		case okL && okR:
 			found = append(found, (l+rr)/2/math.Sqrt(1+b*b))
+		case okL:
+			found = append(found, l/math.Sqrt(1+b*b))
+		case okR:
+			found = append(found, rr/math.Sqrt(1+b*b))
 		}
 	}
-	if tried == 0 || float64(len(found)) < 0.5*float64(tried) {
+	if tried == 0 || float64(len(found)) < 0.4*float64(tried) {
 		return 0, false
 	}
 	return median(found), true
+}
+
+// spineGroove finds, in each body row from top to waist, the groove of the
+// spine: the darkest point within a fifth of the body width of the row's
+// middle, when it is clearly darker than both sides. It returns the groove's
+// x per row (0 where there is none), smoothed along the back.
+func spineGroove(rows []span, lum []byte, w, top, waist int) []float64 {
+	g := make([]float64, len(rows))
+	for y := top; y <= waist; y++ {
+		r := rows[y]
+		if !r.ok {
+			continue
+		}
+		mid := (r.left + r.right) / 2
+		half := (r.right - r.left) / 2
+		reach := 0.2 * half
+		best, bx := 1e9, -1
+		for x := int(mid - reach); x <= int(mid+reach); x++ {
+			if x < 0 || x >= w {
+				continue
+			}
+			if v := float64(lum[y*w+x]); v < best {
+				best, bx = v, x
+			}
+		}
+		if bx < 0 {
+			continue
+		}
+		side := func(d int) float64 {
+			x := bx + d
+			if x < 0 || x >= w {
+				return 0
+			}
+			return float64(lum[y*w+x])
+		}
+		off := max(3, int(0.12*half))
+		if side(-off)-best >= 4 && side(off)-best >= 4 {
+			g[y] = float64(bx) + 0.5
+		}
+	}
+	// Keep rows whose groove agrees with its neighbours (median of 9).
+	out := make([]float64, len(rows))
+	for y := top; y <= waist; y++ {
+		if g[y] == 0 {
+			continue
+		}
+		var near []float64
+		for k := y - 4; k <= y+4; k++ {
+			if k >= 0 && k < len(g) && g[k] > 0 {
+				near = append(near, g[k])
+			}
+		}
+		if len(near) >= 5 {
+			m := median(near)
+			if math.Abs(g[y]-m) <= 2 {
+				out[y] = g[y]
+			}
+		}
+	}
+	return out
 }

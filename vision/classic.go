@@ -45,6 +45,7 @@ type ClassicTracker struct {
 	kOpen gocv.Mat
 	kClos gocv.Mat
 	kUpd  gocv.Mat
+	k3    gocv.Mat
 
 	gain    float64
 	frames  int
@@ -54,9 +55,12 @@ type ClassicTracker struct {
 	geoMax  gocv.Mat // its local maxima (dilated)
 	kExt    gocv.Mat // extremity neighbourhood (disk of 0.8 palm widths)
 	gray    gocv.Mat
+	half    gocv.Mat
+	tmpHalf gocv.Mat
 	edges   gocv.Mat
 	bgEdges gocv.Mat
-	local   map[int32]int32
+	local   []int32 // palmNear's distances (-1 = not reached)
+	holeLab []int32 // fillHoles' labels
 	lq      []int32
 
 	tracks []*track
@@ -79,9 +83,9 @@ type Detection struct {
 }
 
 const (
-	classicWorkWidth = 320
-	bgUpdateEvery    = 10
-	bgAlpha          = 0.05
+	classicWorkWidth = 160
+	bgUpdateEvery    = 30
+	bgAlpha          = 0.12
 )
 
 // NewClassicTracker makes a classic tracker whose background is the
@@ -98,6 +102,8 @@ func NewClassicTracker(back models.Back, frames []gocv.Mat) *ClassicTracker {
 	t.fg = gocv.NewMatWithSize(t.h, t.w, gocv.MatTypeCV8UC1)
 	t.tmp = gocv.NewMat()
 	t.gray = gocv.NewMat()
+	t.half = gocv.NewMat()
+	t.tmpHalf = gocv.NewMat()
 	t.edges = gocv.NewMat()
 	t.bgEdges = gocv.NewMat()
 	t.upd = gocv.NewMat()
@@ -108,6 +114,7 @@ func NewClassicTracker(back models.Back, frames []gocv.Mat) *ClassicTracker {
 	t.kOpen = gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(3, 3))
 	t.kClos = gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(5, 5))
 	t.kUpd = gocv.GetStructuringElement(gocv.MorphRect, image.Pt(9, 9))
+	t.k3 = gocv.GetStructuringElement(gocv.MorphRect, image.Pt(3, 3))
 	t.bg = medianBackground(frames, t.w, t.h)
 	if m := os.Getenv("BC_MARGIN"); m == "" {
 		t.margin = noiseMargin(frames, t.w, t.h)
@@ -222,11 +229,11 @@ func (t *ClassicTracker) refreshBounds() {
 	lo := t.tmp.ToBytes()
 	gocv.Dilate(t.bg, &t.tmp, k)
 	hi := t.tmp.ToBytes()
+	// The background's own edges (its 3×3 gradient, widened by a pixel for
+	// shake) are not new outlines.
 	gocv.CvtColor(t.bg, &t.gray, gocv.ColorBGRToGray)
-	gocv.Canny(t.gray, &t.bgEdges, 25, 70)
-	k5 := gocv.GetStructuringElement(gocv.MorphRect, image.Pt(5, 5))
-	gocv.Dilate(t.bgEdges, &t.bgEdges, k5)
-	k5.Close()
+	gocv.MorphologyEx(t.gray, &t.bgEdges, gocv.MorphGradient, k)
+	gocv.Dilate(t.bgEdges, &t.bgEdges, k)
 	m := t.margin
 	for i := range lo {
 		lo[i] = byte(clampInt(int(lo[i])-m, 0, 255))
@@ -256,7 +263,7 @@ func (t *ClassicTracker) Track(frame gocv.Mat, ts float64) []models.Hand {
 	if frame.Empty() {
 		return t.step(nil, ts)
 	}
-	gocv.Resize(frame, &t.small, image.Pt(t.w, t.h), 0, 0, gocv.InterpolationArea)
+	t.shrink(frame)
 	dets := t.detect()
 	t.lastDetections = dets
 	t.frames++
@@ -264,6 +271,23 @@ func (t *ClassicTracker) Track(frame gocv.Mat, ts float64) []models.Hand {
 		t.updateBackground()
 	}
 	return t.step(dets, ts)
+}
+
+// shrink resizes frame to the working size into t.small. Halving with
+// bilinear interpolation averages 2×2 blocks exactly and is much cheaper
+// than an area resize, so large factors are done in halving steps.
+func (t *ClassicTracker) shrink(frame gocv.Mat) {
+	src := frame
+	for src.Cols() >= 2*t.w && src.Rows() >= 2*t.h && src.Cols()%2 == 0 && src.Rows()%2 == 0 {
+		gocv.Resize(src, &t.half, image.Pt(src.Cols()/2, src.Rows()/2), 0, 0, gocv.InterpolationLinear)
+		if src.Cols()/2 == t.w && src.Rows()/2 == t.h {
+			t.half.CopyTo(&t.small)
+			return
+		}
+		t.half.CopyTo(&t.tmpHalf)
+		src = t.tmpHalf
+	}
+	gocv.Resize(src, &t.small, image.Pt(t.w, t.h), 0, 0, gocv.InterpolationArea)
 }
 
 // foreground fills t.fg from t.small.
@@ -320,10 +344,9 @@ func (t *ClassicTracker) foreground() {
 	// Outlines the background does not have (a hand's edge on skin of the
 	// same colour) count as foreground too.
 	gocv.CvtColor(t.small, &t.gray, gocv.ColorBGRToGray)
-	gocv.Canny(t.gray, &t.edges, 25, 70)
-	gocv.BitwiseNot(t.bgEdges, &t.upd)
-	gocv.BitwiseAnd(t.edges, t.upd, &t.edges)
-	gocv.Dilate(t.edges, &t.edges, t.kOpen)
+	gocv.MorphologyEx(t.gray, &t.edges, gocv.MorphGradient, t.k3)
+	gocv.Subtract(t.edges, t.bgEdges, &t.edges)
+	gocv.Threshold(t.edges, &t.edges, float32(t.margin+6), 255, gocv.ThresholdBinary)
 	gocv.BitwiseOr(t.tmp, t.edges, &t.tmp)
 	gocv.MorphologyEx(t.tmp, &t.fg, gocv.MorphClose, t.kClos)
 	t.fillHoles()
@@ -333,39 +356,59 @@ func (t *ClassicTracker) foreground() {
 // the frame edge and are smaller than two palms: the inside of a hand whose
 // colour matches the back.
 func (t *ClassicTracker) fillHoles() {
-	gocv.BitwiseNot(t.fg, &t.upd)
-	n := gocv.ConnectedComponentsWithStatsWithParams(t.upd, &t.lab, &t.stats, &t.cents, 4, gocv.MatTypeCV16U, gocv.CCL_DEFAULT)
-	if n <= 2 {
-		return
-	}
-	maxArea := int32(2 * t.palmW * t.palmW)
-	fill := make([]bool, n)
-	any := false
-	for c := 1; c < n; c++ {
-		x0, y0 := t.stats.GetIntAt(c, 0), t.stats.GetIntAt(c, 1)
-		bw, bh := t.stats.GetIntAt(c, 2), t.stats.GetIntAt(c, 3)
-		area := t.stats.GetIntAt(c, 4)
-		if area < maxArea && x0 > 0 && y0 > 0 && int(x0+bw) < t.w && int(y0+bh) < t.h {
-			fill[c] = true
-			any = true
-		}
-	}
-	if !any {
-		return
-	}
-	labels, err := t.lab.DataPtrUint16()
-	if err != nil {
-		return
-	}
 	fg, err := t.fg.DataPtrUint8()
 	if err != nil {
 		return
 	}
-	for i, l := range labels {
-		if fill[l] {
-			fg[i] = 255
+	w, h := t.w, t.h
+	if len(t.holeLab) != w*h {
+		t.holeLab = make([]int32, w*h)
+	}
+	lab := t.holeLab
+	for i := range lab {
+		lab[i] = 0
+	}
+	maxArea := int(2 * t.palmW * t.palmW)
+	q := t.lq[:0]
+	var next int32
+	for start := range fg {
+		if fg[start] != 0 || lab[start] != 0 {
+			continue
+		}
+		next++
+		lab[start] = next
+		q = append(q[:0], int32(start))
+		border := false
+		for k := 0; k < len(q); k++ {
+			p := int(q[k])
+			x, y := p%w, p/w
+			if x == 0 || y == 0 || x == w-1 || y == h-1 {
+				border = true
+			}
+			if x > 0 && fg[p-1] == 0 && lab[p-1] == 0 {
+				lab[p-1] = next
+				q = append(q, int32(p-1))
+			}
+			if x < w-1 && fg[p+1] == 0 && lab[p+1] == 0 {
+				lab[p+1] = next
+				q = append(q, int32(p+1))
+			}
+			if y > 0 && fg[p-w] == 0 && lab[p-w] == 0 {
+				lab[p-w] = next
+				q = append(q, int32(p-w))
+			}
+			if y < h-1 && fg[p+w] == 0 && lab[p+w] == 0 {
+				lab[p+w] = next
+				q = append(q, int32(p+w))
+			}
+		}
+		if !border && len(q) < maxArea {
+			for _, p := range q {
+				fg[p] = 255
+			}
 		}
 	}
+	t.lq = q[:0]
 }
 
 // detect finds palm candidates in the current working frame: the far ends
@@ -509,13 +552,15 @@ func (t *ClassicTracker) detect() []Detection {
 func (t *ClassicTracker) palmNear(tip int, dist []float32, radius float64) (float32, int) {
 	w, h := t.w, t.h
 	limit := int32(2 * radius)
-	if t.local == nil {
-		t.local = make(map[int32]int32)
+	if len(t.local) != w*h {
+		t.local = make([]int32, w*h)
+		for i := range t.local {
+			t.local[i] = -1
+		}
 	}
-	clear(t.local)
 	q := t.lq[:0]
 	q = append(q, int32(tip))
-	t.local[int32(tip)] = 0
+	t.local[tip] = 0
 	best, bestP := float32(0), -1
 	for k := 0; k < len(q); k++ {
 		p := q[k]
@@ -541,12 +586,15 @@ func (t *ClassicTracker) palmNear(tip int, dist []float32, radius float64) (floa
 				if nd > limit {
 					continue
 				}
-				if od, ok := t.local[np]; !ok || nd < od {
+				if od := t.local[np]; od < 0 || nd < od {
 					t.local[np] = nd
 					q = append(q, np)
 				}
 			}
 		}
+	}
+	for _, p := range q {
+		t.local[p] = -1
 	}
 	t.lq = q[:0]
 	return best, bestP
@@ -666,7 +714,7 @@ func (t *ClassicTracker) updateBackground() {
 
 // Close implements Tracker.
 func (t *ClassicTracker) Close() error {
-	for _, m := range []*gocv.Mat{&t.bgF, &t.bg, &t.small, &t.fg, &t.tmp, &t.upd, &t.dt, &t.lab, &t.stats, &t.cents, &t.kOpen, &t.kClos, &t.kUpd, &t.geoMat, &t.geoMax, &t.kExt, &t.gray, &t.edges, &t.bgEdges} {
+	for _, m := range []*gocv.Mat{&t.bgF, &t.bg, &t.small, &t.fg, &t.tmp, &t.upd, &t.dt, &t.lab, &t.stats, &t.cents, &t.kOpen, &t.kClos, &t.kUpd, &t.k3, &t.geoMat, &t.geoMax, &t.kExt, &t.gray, &t.edges, &t.bgEdges, &t.half, &t.tmpHalf} {
 		m.Close()
 	}
 	return nil
