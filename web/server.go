@@ -235,7 +235,6 @@ func (s *Server) guard(next http.Handler) http.Handler {
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Cache-Control", "no-store")
-		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; connect-src 'self'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 		if !s.hostAllowed(r.Host) {
 			s.log.Warn().Str("host", r.Host).Str("remote", r.RemoteAddr).Msg("refused a request for an unknown host name")
 			refuse(w, http.StatusForbidden, "This address is not allowed.",
@@ -259,6 +258,10 @@ func (s *Server) guard(next http.Handler) http.Handler {
 				return
 			}
 		}
+		// The Host is on the allowlist, so it is safe to name: some browsers
+		// do not count ws:// as 'self'.
+		h.Set("Content-Security-Policy", "default-src 'self'; img-src 'self' blob: data:; media-src 'self' blob:; "+
+			"connect-src 'self' ws://"+r.Host+" wss://"+r.Host+"; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 		next.ServeHTTP(w, r)
 	})
 }
