@@ -90,6 +90,8 @@ func TestHostAllowlist(t *testing.T) {
 		"localhost:8080":        200,
 		"127.0.0.1":             200,
 		"[::1]:8080":            200,
+		"localhost:80;x":        403,
+		"localhost:99999":       403,
 	} {
 		r := get(t, ts.URL+"/", func(q *http.Request) { q.Host = host })
 		if r.StatusCode != want {

@@ -13,6 +13,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"strconv"
 	"strings"
 	"sync"
 	"syscall"
@@ -409,7 +410,10 @@ func sameOrigin(r *http.Request) bool {
 // hostAllowed checks a request's Host against the allowlist (any port).
 func (s *Server) hostAllowed(hostport string) bool {
 	host := hostport
-	if h, _, err := net.SplitHostPort(hostport); err == nil {
+	if h, port, err := net.SplitHostPort(hostport); err == nil {
+		if _, perr := strconv.ParseUint(port, 10, 16); perr != nil {
+			return false
+		}
 		host = h
 	}
 	host = strings.ToLower(strings.Trim(host, "[]"))
