@@ -219,6 +219,7 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 	if err != nil {
 		return badArgs("%v", err)
 	}
+	srv.EnableDebugStats(openMats) // GET /debug/stats, loopback only (scripts/soak)
 	s.srv, s.hub = srv, srv.Hub()
 	proc, err := vision.NewProcessor(cfg.Vision)
 	if err != nil {
@@ -534,7 +535,8 @@ type session struct {
 	in             chan inMsg
 	restart        chan struct{}
 	restartCapture func()
-	minGen         int64 // frames of older source openings are ignored
+	minGen         int64           // frames of older source openings are ignored
+	sentEarly      map[string]bool // receiver feedback already sent, before the coach's update repeats it
 	capRestarted   time.Time
 	capStats       captureStats
 
@@ -817,6 +819,10 @@ func (s *session) publishUpdate(up models.Update) {
 		}
 	}
 	for _, fb := range up.Feedback {
+		if k := feedbackKey(fb); s.sentEarly[k] {
+			delete(s.sentEarly, k) // a receiver press, sent when it came
+			continue
+		}
 		s.logEvent(web.EventFeedback, fb)
 		if err := s.hub.Publish(models.FeedbackMsg{Type: models.MsgFeedback, Feedback: fb}, web.Overlay); err != nil {
 			s.log.Error().Err(err).Msg("publish feedback")
@@ -863,6 +869,11 @@ func (s *session) message(in inMsg) {
 	}
 }
 
+// feedbackKey identifies one feedback.
+func feedbackKey(fb models.Feedback) string {
+	return fmt.Sprintf("%s@%.3f", fb.Code, fb.T)
+}
+
 // receiver gives a press on the remote (already relayed and logged by
 // press) to the coach, and sends the feedback it gives.
 func (s *session) receiver(action string, t float64) {
@@ -881,6 +892,13 @@ func (s *session) receiver(action string, t float64) {
 		}
 	}
 	if err == nil && fb.Code != "" {
+		if s.coach != nil {
+			// The coach hands this feedback out again with its next update.
+			if s.sentEarly == nil {
+				s.sentEarly = map[string]bool{}
+			}
+			s.sentEarly[feedbackKey(fb)] = true
+		}
 		s.logEvent(web.EventFeedback, fb)
 		if perr := s.hub.Publish(models.FeedbackMsg{Type: models.MsgFeedback, Feedback: fb}, web.Overlay); perr != nil {
 			s.log.Error().Err(perr).Msg("publish feedback")

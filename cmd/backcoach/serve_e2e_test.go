@@ -217,6 +217,11 @@ func TestServeEndToEnd(t *testing.T) {
 	if lag > time.Second {
 		t.Errorf("STOP took %v to appear, want ≤ 1 s", lag)
 	}
+	time.Sleep(700 * time.Millisecond) // let the coach's next update go by
+	stops, err := chromedp.Run(overlay, chromedp.Evaluate[string](`Array.from(document.querySelectorAll('#log li[data-code=stop]')).map(e => e.dataset.n || '1').join(',')`))
+	if err != nil || stops != "1" {
+		t.Errorf("the stop feedback should be on the page once, got %q (%v)", stops, err)
+	}
 	screenshot(t, overlay, "overlay-stop.png")
 
 	// The session log has the receiver's stop and, after shutdown, the summary.
