@@ -166,6 +166,70 @@ func median(v []float64) float64 {
 // seeded with the centre of the frame as body and the frame border as
 // surroundings. It returns a w*h mask (255 = body).
 func grabCutBody(img gocv.Mat) []byte {
+	// A small seed keeps a towel of a skin-like colour out; when the body it
+	// finds is lopsided around the centre (part of the back lit differently
+	// was lost), a larger probable-body seed brings the rest back.
+	m := grabCut(img, false)
+	if m == nil || lopsided(m, img.Cols(), img.Rows()) < 0.8 {
+		m2 := grabCut(img, true)
+		if m == nil || (m2 != nil && sameSkin(img, m, m2)) {
+			return m2
+		}
+	}
+	return m
+}
+
+// sameSkin reports whether what mask b adds to mask a has the colour
+// (chroma) of a: more of the same skin, not a towel.
+func sameSkin(img gocv.Mat, a, b []byte) bool {
+	lab := gocv.NewMat()
+	defer lab.Close()
+	gocv.CvtColor(img, &lab, gocv.ColorBGRToLab)
+	px := lab.ToBytes()
+	var sa, sb [2]float64
+	var na, nb float64
+	for i := range a {
+		switch {
+		case a[i] != 0:
+			sa[0] += float64(px[3*i+1])
+			sa[1] += float64(px[3*i+2])
+			na++
+		case b[i] != 0:
+			sb[0] += float64(px[3*i+1])
+			sb[1] += float64(px[3*i+2])
+			nb++
+		}
+	}
+	if na == 0 || nb == 0 {
+		return na == 0
+	}
+	return math.Hypot(sa[0]/na-sb[0]/nb, sa[1]/na-sb[1]/nb) < 8
+}
+
+// lopsided compares how far the mask reaches left and right of the centre
+// on the middle rows: 1 is symmetric, 0 one-sided.
+func lopsided(m []byte, w, h int) float64 {
+	var ratios []float64
+	for y := h * 2 / 5; y < h*3/5; y += 4 {
+		l, r := 0, 0
+		for x := w / 2; x >= 0 && m[y*w+x] != 0; x-- {
+			l++
+		}
+		for x := w / 2; x < w && m[y*w+x] != 0; x++ {
+			r++
+		}
+		if l == 0 || r == 0 {
+			ratios = append(ratios, 0)
+			continue
+		}
+		ratios = append(ratios, float64(min(l, r))/float64(max(l, r)))
+	}
+	return median(ratios)
+}
+
+// grabCut runs GrabCut seeded with the centre as body (and, when wide, a
+// larger ellipse as probably body) and the frame border as surroundings.
+func grabCut(img gocv.Mat, wide bool) []byte {
 	w, h := img.Cols(), img.Rows()
 	sw, sh := w/2, h/2
 	small := gocv.NewMat()
@@ -181,7 +245,7 @@ func grabCutBody(img gocv.Mat) []byte {
 				init[y*sw+x] = 0 // GC_BGD
 			case dx*dx+dy*dy <= 1:
 				init[y*sw+x] = 1 // GC_FGD
-			case dx*dx/4+dy*dy/2.6 <= 1:
+			case wide && dx*dx/4+dy*dy/2.6 <= 1:
 				init[y*sw+x] = 3 // GC_PR_FGD
 			default:
 				init[y*sw+x] = 2 // GC_PR_BGD
