@@ -45,7 +45,7 @@ func TestNonLoopbackNeedsToken(t *testing.T) {
 
 func TestToken(t *testing.T) {
 	ts := mustStart(t, web.Config{Listen: "0.0.0.0:0", Token: "s3cret"})
-	for _, path := range []string{"/", "/remote", "/qr.png", "/static/app.js", "/ws"} {
+	for _, path := range []string{"/", "/remote", "/qr.png", "/static/app.js", "/ws", "/stats"} {
 		if r := get(t, ts.URL+path, nil); r.StatusCode != http.StatusUnauthorized {
 			t.Errorf("%s without token: %d, want 401", path, r.StatusCode)
 		}

@@ -6,6 +6,7 @@ import (
 	"crypto/subtle"
 	"embed"
 	"encoding/hex"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io/fs"
@@ -13,6 +14,7 @@ import (
 	"net/http"
 	"net/url"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 	"sync"
@@ -46,6 +48,8 @@ type Config struct {
 	// OnMessage receives every valid browser → server message. It must not
 	// block (hand it to a buffered channel).
 	OnMessage func(kind Kind, m models.ClientMsg)
+	// Stats, if set, adds the pipeline's counters to GET /stats.
+	Stats func() map[string]any
 	// ReceiverRate is how many receiver presses per second one client may
 	// send (default 5, with a burst of 10); a flood beyond twice that closes
 	// the connection.
@@ -221,6 +225,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /qr.png", s.qr)
 	mux.HandleFunc("GET /ws", s.ws(Overlay))
 	mux.HandleFunc("GET /ws/remote", s.ws(Remote))
+	mux.HandleFunc("GET /stats", s.stats)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")
@@ -265,6 +270,23 @@ func (s *Server) guard(next http.Handler) http.Handler {
 			"connect-src 'self' ws://"+r.Host+" wss://"+r.Host+"; frame-ancestors 'none'; base-uri 'none'; form-action 'none'")
 		next.ServeHTTP(w, r)
 	})
+}
+
+// stats serves the counters as JSON: what the hub sent and dropped, and
+// the pipeline's own counts.
+func (s *Server) stats(w http.ResponseWriter, r *http.Request) {
+	st := s.hub.Stats()
+	out := map[string]any{
+		"clients": st.Clients, "sent": st.Sent, "dropped_frames": st.DroppedFrames,
+		"slow_clients_cut": st.Disconnected, "goroutines": runtime.NumGoroutine(),
+	}
+	if s.cfg.Stats != nil {
+		for k, v := range s.cfg.Stats() {
+			out[k] = v
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
 }
 
 // refuse writes a short page in plain words.

@@ -215,6 +215,10 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 			log.Warn().Str("type", string(m.Type)).Msg("dropped a browser message: the coach is busy")
 		}
 	}
+	wcfg.Stats = func() map[string]any {
+		return map[string]any{"frames_captured_skipped": s.capStats.skipped.Load(),
+			"source_openings": s.capStats.gen.Load(), "session": s.id}
+	}
 	srv, err := web.NewServer(wcfg, log.With().Str("part", "web").Logger())
 	if err != nil {
 		return badArgs("%v", err)
