@@ -217,6 +217,7 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 	}
 	wcfg.Stats = func() map[string]any {
 		return map[string]any{"frames_captured_skipped": s.capStats.skipped.Load(),
+	srv.EnableDebugStats(openMats) // GET /debug/stats, loopback only (scripts/soak)
 			"source_openings": s.capStats.gen.Load(), "session": s.id}
 	}
 	srv, err := web.NewServer(wcfg, log.With().Str("part", "web").Logger())

@@ -1,0 +1,9 @@
+//go:build matprofile
+
+package main
+
+import "gocv.io/x/gocv"
+
+// openMats is the number of open Mats (built with -tags matprofile), for
+// GET /debug/stats.
+func openMats() int { return gocv.MatProfile.Count() }
