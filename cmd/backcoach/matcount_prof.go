@@ -5,5 +5,5 @@ package main
 import "gocv.io/x/gocv"
 
 // openMats is the number of open Mats (built with -tags matprofile), for
-// GET /debug/stats.
+// GET /stats.
 func openMats() int { return gocv.MatProfile.Count() }

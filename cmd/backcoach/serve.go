@@ -217,14 +217,13 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 	}
 	wcfg.Stats = func() map[string]any {
 		return map[string]any{"frames_captured_skipped": s.capStats.skipped.Load(),
-	srv.EnableDebugStats(openMats) // GET /debug/stats, loopback only (scripts/soak)
 			"source_openings": s.capStats.gen.Load(), "session": s.id}
 	}
+	wcfg.Stats = withProcessStats(wcfg.Stats) // + rss_kb, open Mats (scripts/soak)
 	srv, err := web.NewServer(wcfg, log.With().Str("part", "web").Logger())
 	if err != nil {
 		return badArgs("%v", err)
 	}
-	srv.EnableDebugStats(openMats) // GET /debug/stats, loopback only (scripts/soak)
 	s.srv, s.hub = srv, srv.Hub()
 	proc, err := vision.NewProcessor(cfg.Vision)
 	if err != nil {

@@ -32,7 +32,7 @@ import (
 
 func main() {
 	base := flag.String("url", "http://127.0.0.1:8090/", "the overlay's address printed by serve (token included, if any)")
-	pid := flag.Int("pid", 0, "serve's process id (resident memory is read from /proc/PID/status; 0: from /debug/stats)")
+	pid := flag.Int("pid", 0, "serve's process id (resident memory is read from /proc/PID/status; 0: from /stats)")
 	overlays := flag.Int("overlays", 20, "overlay pages (/ws) to open")
 	remotes := flag.Int("remotes", 3, "phone remotes (/ws/remote) to open")
 	duration := flag.Duration("duration", 10*time.Minute, "how long to run after the warm-up")
@@ -57,7 +57,7 @@ type config struct {
 	maxGoroutines     int
 }
 
-// stats is the JSON of serve's GET /debug/stats.
+// stats is the JSON of serve's GET /stats.
 type stats struct {
 	Goroutines    int   `json:"goroutines"`
 	RSSKB         int64 `json:"rss_kb"`
@@ -96,7 +96,7 @@ func run(cfg config) (int, error) {
 		return w.String()
 	}
 	statsURL := *u
-	statsURL.Path = "/debug/stats"
+	statsURL.Path = "/stats"
 	if token == "" {
 		statsURL.RawQuery = ""
 	}
@@ -241,7 +241,7 @@ func spread(v []int64) string {
 	return fmt.Sprintf("min %d  median %d  max %d", s[0], s[len(s)/2], s[len(s)-1])
 }
 
-// fetchStats gets serve's /debug/stats, with the resident memory read from
+// fetchStats gets serve's /stats, with the resident memory read from
 // /proc/PID/status when pid is known.
 func fetchStats(u string, pid int) (stats, error) {
 	var st stats
