@@ -3,6 +3,7 @@ package vision_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -147,34 +148,103 @@ func backErrors(got, want models.Back) (bottom, top, width float64) {
 		math.Abs(got.HalfWidth-want.HalfWidth) / want.HalfWidth
 }
 
+// Accuracy the default tracker must reach on every testdata video (a
+// reported palm counts when within half a palm width of a true one), and
+// how close calibration must come to the true back.
+const (
+	minRecall     = 0.97
+	minPrecision  = 0.97
+	maxMeanErrPx  = 6.0
+	maxSpineErrL  = 0.05 // spine endpoints, in back lengths
+	maxHalfWidthE = 0.10 // relative half-width error
+	minIdleEmpty  = 0.99 // share of idle-video frames with no hand
+)
+
+// modelDir returns the hand models' folder for the tests ($BACKCOACH_MODELS
+// or ../../shared/models), or "" when there are none: the classic tracker
+// is then the default.
+func modelDir() string {
+	for _, d := range []string{os.Getenv("BACKCOACH_MODELS"), "../../shared/models"} {
+		if d == "" {
+			continue
+		}
+		if _, err := os.Stat(filepath.Join(d, "hand_landmark_opencv46.onnx")); err == nil {
+			return d
+		}
+	}
+	return ""
+}
+
+// TestTrackerAccuracyOnTestdata replays every testdata video with the
+// classic tracker and, when the hand models are there, the hybrid one (the
+// default), and prints their figures side by side. It checks calibration,
+// the default tracker's recall, precision and mean error, that the hybrid
+// tracker beats the classic one on precision and error without losing
+// recall, that the idle video shows no hands, and that no Mat is left open.
 func TestTrackerAccuracyOnTestdata(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays every test video")
+	}
 	start := matCount()
 	videos := loadVideos(t)
-	var total accuracy
+	mdir := modelDir()
+	trackers := []string{"classic"}
+	if mdir != "" {
+		trackers = append(trackers, "hybrid")
+	} else {
+		t.Log("no hand models: only the classic tracker is measured")
+	}
+	def := trackers[len(trackers)-1]
+	totals := map[string]*accuracy{}
 	for _, v := range videos {
-		acc, back, tracker := runVideo(t, v, vision.Options{Head: v.truth.Head, Tracker: "classic"})
-		eb, et, ew := backErrors(back, v.truth.Back)
-		u0, v0 := v.truth.Back.UV(back.SpineBottom)
-		u1, v1 := v.truth.Back.UV(back.SpineTop)
-		t.Logf("%-22s calibrated W at (u %.2f, v %.2f), N at (u %.2f, v %.2f), H %.0f (true %.0f)", v.name, u0, v0, u1, v1, back.HalfWidth, v.truth.Back.HalfWidth)
-		t.Logf("%-22s %s recall %.3f precision %.3f error %.1f px | spine bottom %.3f L top %.3f L half width %.1f%%",
-			v.name, tracker, acc.recall(), acc.precision(), acc.meanErr(), eb, et, 100*ew)
-		if v.truth.Scenario == "idle" {
-			noHands := 1 - float64(acc.framesWithHands)/float64(acc.frames)
-			t.Logf("%-22s frames without hands: %.1f%%", v.name, 100*noHands)
-			if noHands < 0.99 {
-				t.Errorf("%s: hands reported in %.1f%% of the frames of a back-only video", v.name, 100*(1-noHands))
+		accs := map[string]accuracy{}
+		var back models.Back
+		line := fmt.Sprintf("%-22s", v.name)
+		for _, tr := range trackers {
+			acc, b, name := runVideo(t, v, vision.Options{Head: v.truth.Head, Tracker: tr, ModelDir: mdir})
+			if name != tr {
+				t.Fatalf("%s: tracker %q, want %q", v.name, name, tr)
+			}
+			accs[tr], back = acc, b
+			line += fmt.Sprintf(" | %s R %.3f P %.3f err %4.1f px", tr, acc.recall(), acc.precision(), acc.meanErr())
+			if totals[tr] == nil {
+				totals[tr] = &accuracy{}
+			}
+			tot := totals[tr]
+			tot.truths += acc.truths
+			tot.reports += acc.reports
+			tot.matched += acc.matched
+			tot.errSum += acc.errSum
+			if v.truth.Scenario == "idle" {
+				empty := 1 - float64(acc.framesWithHands)/float64(acc.frames)
+				line += fmt.Sprintf(" (no hands in %.1f%% of frames)", 100*empty)
+				if empty < minIdleEmpty {
+					t.Errorf("%s %s: hands reported in %.1f%% of the frames of a back-only video", v.name, tr, 100*(1-empty))
+				}
 			}
 		}
-		if eb > 0.05 || et > 0.05 || ew > 0.10 {
-			t.Errorf("%s: calibration off: spine bottom %.3f L, top %.3f L, half width %.1f%%", v.name, eb, et, 100*ew)
+		eb, et, ew := backErrors(back, v.truth.Back)
+		t.Logf("%s | spine bottom %.3f L, top %.3f L, half width %.1f%%", line, eb, et, 100*ew)
+		if eb > maxSpineErrL || et > maxSpineErrL || ew > maxHalfWidthE {
+			t.Errorf("%s: calibration off: spine bottom %.3f L, top %.3f L (max %.2f), half width %.1f%% (max %.0f%%)",
+				v.name, eb, et, maxSpineErrL, 100*ew, 100*maxHalfWidthE)
 		}
-		total.truths += acc.truths
-		total.reports += acc.reports
-		total.matched += acc.matched
-		total.errSum += acc.errSum
+		d := accs[def]
+		if d.recall() < minRecall || d.precision() < minPrecision || d.meanErr() > maxMeanErrPx {
+			t.Errorf("%s %s: recall %.3f precision %.3f error %.1f px; want >= %.2f, >= %.2f, <= %.0f px",
+				v.name, def, d.recall(), d.precision(), d.meanErr(), minRecall, minPrecision, maxMeanErrPx)
+		}
+		if c, h, ok := accs["classic"], accs["hybrid"], len(accs) == 2; ok && v.truth.Scenario != "idle" {
+			if h.precision() < c.precision() || h.meanErr() > c.meanErr() || h.recall() < c.recall()-0.005 {
+				t.Errorf("%s: hybrid (R %.3f P %.3f err %.1f) does not beat classic (R %.3f P %.3f err %.1f)",
+					v.name, h.recall(), h.precision(), h.meanErr(), c.recall(), c.precision(), c.meanErr())
+			}
+		}
 	}
-	t.Logf("ALL recall %.3f precision %.3f error %.1f px", total.recall(), total.precision(), total.meanErr())
+	for _, tr := range trackers {
+		a := totals[tr]
+		t.Logf("ALL %-7s recall %.3f precision %.3f error %.1f px", tr, a.recall(), a.precision(), a.meanErr())
+	}
 	if n := matCount(); n != start {
 		t.Errorf("Mats left open: %d", n-start)
 	}
