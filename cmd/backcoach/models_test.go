@@ -14,21 +14,21 @@ func TestModelsInstallStatus(t *testing.T) {
 		t.Skipf("no published models: %v", err)
 	}
 	dir := filepath.Join(t.TempDir(), "m")
-	code, out, errs := run(t, "models", "status", "--dir", dir)
+	code, out, errs := runBC(t, "models", "status", "--dir", dir)
 	if code != 1 || !strings.Contains(out, "missing") || !strings.Contains(out, "backcoach models install") {
 		t.Errorf("status before install: %d\n%s%s", code, out, errs)
 	}
-	code, out, errs = run(t, "models", "install", "--from", sharedModels, "--dir", dir)
+	code, out, errs = runBC(t, "models", "install", "--from", sharedModels, "--dir", dir)
 	if code != 0 || !strings.Contains(out, "installed") {
 		t.Fatalf("install: %d\n%s%s", code, out, errs)
 	}
-	code, out, errs = run(t, "models", "status", "--dir", dir)
+	code, out, errs = runBC(t, "models", "status", "--dir", dir)
 	if code != 0 || strings.Count(out, "verified") != 2 || !strings.Contains(out, "ready") {
 		t.Errorf("status after install: %d\n%s%s", code, out, errs)
 	}
 	// The default folder follows XDG_DATA_HOME.
 	t.Setenv("XDG_DATA_HOME", t.TempDir())
-	code, out, errs = run(t, "models", "install", "--from", sharedModels)
+	code, out, errs = runBC(t, "models", "install", "--from", sharedModels)
 	if code != 0 || !strings.Contains(out, filepath.Join(os.Getenv("XDG_DATA_HOME"), "backcoach", "models")) {
 		t.Errorf("install to the default folder: %d\n%s%s", code, out, errs)
 	}
@@ -48,7 +48,7 @@ func TestModelsBadArgs(t *testing.T) {
 		{[]string{"models", "install", "--bogus"}, 2, "bogus"},
 		{[]string{"models", "status", "extra"}, 2, "unexpected"},
 	} {
-		code, _, errs := run(t, c.args...)
+		code, _, errs := runBC(t, c.args...)
 		if code != c.code || !strings.Contains(errs, c.want) {
 			t.Errorf("%v: exit %d, stderr %q; want %d and %q", c.args, code, errs, c.code, c.want)
 		}
@@ -71,7 +71,7 @@ func TestModelsInstallCorrupt(t *testing.T) {
 		os.WriteFile(filepath.Join(from, n), b, 0o644)
 	}
 	dir := filepath.Join(t.TempDir(), "m")
-	code, _, errs := run(t, "models", "install", "--from", from, "--dir", dir)
+	code, _, errs := runBC(t, "models", "install", "--from", from, "--dir", dir)
 	if code != 2 || !strings.Contains(errs, "sha256") || !strings.Contains(errs, "palm_detection_barracuda.onnx") {
 		t.Errorf("corrupt install: exit %d, %q", code, errs)
 	}

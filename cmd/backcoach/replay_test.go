@@ -3,45 +3,15 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"image"
-	"image/color"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/backcoach/backcoach/models"
-	"gocv.io/x/gocv"
 )
 
 const demoVideo = "../../testdata/correct.mp4"
-
-// run calls Main in-process and returns the exit code, stdout and stderr.
-func run(t *testing.T, args ...string) (int, string, string) {
-	t.Helper()
-	var out, errb bytes.Buffer
-	code := Main(args, &out, &errb)
-	return code, out.String(), errb.String()
-}
-
-// writeVideo renders n frames of a plain table top (no back) to path.
-func writeVideo(t *testing.T, path string, n int) {
-	t.Helper()
-	w, err := gocv.VideoWriterFile(path, "avc1", 30, 320, 240, true)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer w.Close()
-	m := gocv.NewMatWithSize(240, 320, gocv.MatTypeCV8UC3)
-	defer m.Close()
-	for i := 0; i < n; i++ {
-		m.SetTo(gocv.NewScalar(120, 90, 60, 0))
-		gocv.Rectangle(&m, image.Rect(20+i%5, 20, 120, 90), color.RGBA{200, 200, 210, 0}, -1)
-		if err := w.Write(m); err != nil {
-			t.Fatal(err)
-		}
-	}
-}
 
 func TestReplayBadInput(t *testing.T) {
 	dir := t.TempDir()
@@ -54,7 +24,7 @@ func TestReplayBadInput(t *testing.T) {
 	}
 	os.WriteFile(trunc, data[:len(data)/3], 0o644)
 	table := filepath.Join(dir, "table.mp4")
-	writeVideo(t, table, 45)
+	writePlainVideo(t, table, 45)
 	empty := filepath.Join(dir, "empty.mp4")
 	os.WriteFile(empty, nil, 0o644)
 
@@ -85,7 +55,7 @@ func TestReplayBadInput(t *testing.T) {
 			if args[0] == "replay" && len(args) > 1 {
 				args = append(args, "--report", report)
 			}
-			code, _, stderr := run(t, args...)
+			code, _, stderr := runBC(t, args...)
 			if code != tc.code {
 				t.Fatalf("exit %d, want %d; stderr:\n%s", code, tc.code, stderr)
 			}
@@ -113,7 +83,7 @@ func TestReplayBadInput(t *testing.T) {
 func TestReplayWritesReport(t *testing.T) {
 	dir := t.TempDir()
 	report := filepath.Join(dir, "r.json")
-	code, _, stderr := run(t, "replay", demoVideo, "--report", report, "--log-format", "json")
+	code, _, stderr := runBC(t, "replay", demoVideo, "--report", report, "--log-format", "json")
 	if code != 0 {
 		t.Fatalf("exit %d: %s", code, stderr)
 	}
@@ -150,7 +120,7 @@ func TestReplayWritesReport(t *testing.T) {
 		}
 	}
 	// --report - writes to stdout.
-	code, out, _ := run(t, "replay", demoVideo, "--report", "-")
+	code, out, _ := runBC(t, "replay", demoVideo, "--report", "-")
 	if code != 0 || !json.Valid([]byte(out)) {
 		t.Errorf("--report -: exit %d, valid JSON %v", code, json.Valid([]byte(out)))
 	}
