@@ -19,7 +19,7 @@ type asc struct {
 	turns    float64 // circles (negative: the other way)
 	r        float64 // circle radius, L
 	aspect   float64 // 0: round
-	hold     float64 // seconds at the start before moving (0: 0.5 s)
+	hold     float64 // seconds at the start before moving (0: 0.5 s, negative: none)
 	after    string  // "arms" (across, down the arms, lift off), "lift", "slide" (slide down the back), "stay"
 	slideTo  float64 // v the slide ends at
 	slideDur float64

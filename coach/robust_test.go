@@ -79,6 +79,14 @@ func TestGettingIntoPlace(t *testing.T) {
 			t.Errorf("%s given while getting into place\n%s", c, o)
 		}
 	}
+	// A hand that starts its ascent the moment it appears has not settled:
+	// that stroke is not judged (the next one is).
+	g0 := good(-0.45)
+	g0.hold = -1
+	o = run(t, nil, nil, one(path(0, g0, good(-0.45))))
+	if len(o.strokes) != 1 || !o.strokes[0].Good() || o.strokes[0].Start < 8.5 {
+		t.Errorf("strokes %v, want only the second, good\n%s", o.verdicts(), o)
+	}
 	// A hand that only rests gets nothing at all.
 	o = run(t, nil, nil, one(scripttest.Start(-0.4, 0.2).Hold(20)))
 	if len(o.feedback)+len(o.strokes) != 0 {
@@ -158,7 +166,9 @@ func TestReceiver(t *testing.T) {
 	c := coach.New(nil, scripttest.Back)
 	fast := good(-0.45)
 	fast.dur, fast.turns = 1.2, 2
-	frames := one(path(1, good(-0.45), fast, fast, good(-0.45))).Frames()
+	last := good(-0.45)
+	last.hold = 1.6 // after resume the hand settles again before its stroke
+	frames := one(path(1, good(-0.45), fast, fast, last)).Frames()
 	var strokes []models.Stroke
 	for _, f := range frames {
 		switch {

@@ -661,6 +661,12 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	if why == endFinish && !reached {
 		return models.Stroke{}, false
 	}
+	// A stroke starts only once the hand has settled: one already under way
+	// then was the hand getting into place (or a start the coach did not
+	// see), and is not judged.
+	if start < tr.activeAt-0.5 {
+		return models.Stroke{}, false
+	}
 	// A stroke the hand was seen too little of is not judged: better say
 	// nothing than something wrong.
 	if c.frameDT > 0 && end > start {
