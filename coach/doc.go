@@ -16,7 +16,8 @@
 //   - Nothing is judged while a hand is getting into place: it must be seen
 //     steadily on the back for tracking.settle seconds, at a pace under the
 //     speed limit (a hand put back after lifting off only needs
-//     tracking.confirm seconds).
+//     tracking.confirm seconds); a stroke already under way when the hand
+//     settles is not judged either.
 //   - Phase changes are decided on the de-circled path (two cascaded moving
 //     averages of tracking.trend_window) with hysteresis: an ascent starts
 //     when it has risen tracking.ascent_rise above its lowest point and ends
