@@ -20,9 +20,6 @@ func init() {
 	if os.Getenv("OPENCV_FFMPEG_LOGLEVEL") == "" && os.Getenv("OPENCV_FFMPEG_DEBUG") == "" {
 		os.Setenv("OPENCV_FFMPEG_LOGLEVEL", "-8")
 	}
-	if os.Getenv("OPENCV_LOG_LEVEL") == "" {
-		os.Setenv("OPENCV_LOG_LEVEL", "ERROR")
-	}
 }
 
 // ErrNoFrame is returned by Source.Read when the source gave no frame (a live
@@ -111,7 +108,7 @@ func Open(spec SourceSpec) (*Source, error) {
 		}
 		return nil, fmt.Errorf("open %s: not a video this program can read", spec)
 	}
-	if spec.Live() {
+	if spec.URL != "" || spec.UseCam {
 		c.Set(gocv.VideoCaptureProperties(53), float64(OpenTimeout.Milliseconds())) // CAP_PROP_OPEN_TIMEOUT_MSEC
 		c.Set(gocv.VideoCaptureProperties(54), float64(ReadTimeout.Milliseconds())) // CAP_PROP_READ_TIMEOUT_MSEC
 	}
