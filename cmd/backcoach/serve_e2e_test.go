@@ -8,11 +8,13 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/backcoach/backcoach/models"
 	"github.com/chromedp/cdproto/input"
+	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
@@ -83,6 +85,42 @@ func TestServeEndToEnd(t *testing.T) {
 	defer cancelO()
 	overlay, cancelT := context.WithTimeout(overlay, 3*time.Minute)
 	defer cancelT()
+
+	// Any script error on the pages fails the test.
+	var jsMu sync.Mutex
+	var jsErrors []string
+	listenJS := func(ctx context.Context, page string) {
+		if err := chromedp.Listen(ctx, func(ev any) {
+			var msg string
+			switch e := ev.(type) {
+			case *cdpruntime.EventExceptionThrown:
+				msg = e.ExceptionDetails.Text
+				if e.ExceptionDetails.Exception != nil {
+					msg += " " + e.ExceptionDetails.Exception.Description
+				}
+			case *cdpruntime.EventConsoleAPICalled:
+				if e.Type != cdpruntime.ConsoleAPICalledTypeError {
+					return
+				}
+				msg = "console.error"
+			default:
+				return
+			}
+			jsMu.Lock()
+			jsErrors = append(jsErrors, page+": "+msg)
+			jsMu.Unlock()
+		}); err != nil {
+			t.Fatalf("listen to %s: %v", page, err)
+		}
+	}
+	listenJS(overlay, "overlay")
+	defer func() {
+		jsMu.Lock()
+		defer jsMu.Unlock()
+		for _, e := range jsErrors {
+			t.Errorf("script error on the page: %s", e)
+		}
+	}()
 
 	// The checklist comes first; tick it and start.
 	if err := chromedp.Do(overlay,
@@ -186,6 +224,7 @@ func TestServeEndToEnd(t *testing.T) {
 	// The remote: stop shows STOP on the overlay within 1 s.
 	remote, cancelR := chromedp.NewContext(overlay)
 	defer cancelR()
+	listenJS(remote, "remote")
 	if err := chromedp.Do(remote,
 		chromedp.EmulateViewport(390, 760, chromedp.EmulateMobile),
 		chromedp.Navigate(strings.TrimSuffix(rs.url, "/")+"/remote"),
