@@ -130,12 +130,13 @@ func runServe(ctx context.Context, app *App, args []string) error {
 	return Serve(ctx, cfg, app.Log)
 }
 
-// cameraPresent reports whether camera n seems to exist (Linux: its device
-// node; elsewhere we try to open it).
+// cameraPresent reports whether camera n exists and opens (on Linux its
+// device node is looked for first, which is quick).
 func cameraPresent(n int) bool {
 	if runtime.GOOS == "linux" {
-		_, err := os.Stat(fmt.Sprintf("/dev/video%d", n))
-		return err == nil
+		if _, err := os.Stat(fmt.Sprintf("/dev/video%d", n)); err != nil {
+			return false
+		}
 	}
 	src, err := vision.Open(vision.SourceSpec{Camera: n, UseCam: true})
 	if err != nil {
