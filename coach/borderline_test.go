@@ -43,8 +43,8 @@ func TestBorderlines(t *testing.T) {
 		{name: "start 0.26", script: one(path(1, with(g, func(a *asc) { a.from = 0.26 }))), code: low, fires: false},
 		{name: "start 0.34", script: one(path(1, with(g, func(a *asc) { a.from = 0.34 }))), code: low, fires: true},
 		// shoulders.v_min = 0.85 (highest point the hand reaches).
-		{name: "top 0.88", r: noMinAscent, script: one(path(1, with(g, func(a *asc) { a.to, a.turns, a.after = 0.88, 0, "lift" }))), code: reach, fires: false},
-		{name: "top 0.82", r: noMinAscent, script: one(path(1, with(g, func(a *asc) { a.to, a.turns, a.after = 0.82, 0, "lift" }))), code: reach, fires: true},
+		{name: "top 0.88", r: noMinAscent, script: one(path(1, with(g, func(a *asc) { a.to, a.turns, a.after = 0.88, 0, "side" }))), code: reach, fires: false},
+		{name: "top 0.82", r: noMinAscent, script: one(path(1, with(g, func(a *asc) { a.to, a.turns, a.after = 0.82, 0, "side" }))), code: reach, fires: true},
 		// circles.min_count = 2.
 		{name: "2.6 circles", script: one(path(1, with(g, func(a *asc) { a.turns = 2.6 }))), code: nocirc, fires: false},
 		{name: "1.4 circles", script: one(path(1, with(g, func(a *asc) { a.turns = 1.4 }))), code: nocirc, fires: true},

@@ -147,7 +147,7 @@ func (c *Coach) Observe(obs models.FrameObs) models.Update {
 			continue // a tentative track not seen again
 		}
 		if t-tr.lastSeen > c.r.Tracking.Coast {
-			c.endAscent(tr, tr.lastSeen, endLost)
+			c.endAscent(tr, tr.lastSeen, tr.goneReason())
 			c.lastGone = tr.lastSeen
 			continue
 		}

@@ -46,8 +46,12 @@
 //     too).
 //   - start_low: an ascent whose bottom (its de-circled lowest point) is
 //     above start.v_max [0.30].
-//   - reach_shoulders: an ascent that ended (turned back down, left the back
-//     or was lost) without the hand reaching v >= shoulders.v_min [0.85].
+//   - reach_shoulders: an ascent that ended (turned back down, or left the
+//     back, or vanished after leaving it) without the hand reaching v >=
+//     shoulders.v_min [0.85]. A hand that vanishes on the back mid-stroke is
+//     a tracking gap (a lifted hand stays in view): that stroke, like one
+//     whose start was not seen or one cut by the end of a video, is not
+//     judged.
 //   - wrong_direction: the de-circled v of a hand falls more than
 //     wrong_direction.drop [0.3 L] below its highest point while the hand
 //     stays on the back (|u| <= tracking.back_u_max [1]); lifting off, or

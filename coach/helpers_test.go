@@ -63,6 +63,8 @@ func path(settle float64, as ...asc) *scripttest.Path {
 			p.Line(side*1.2, a.to+0.08, 1.2).Line(side*1.3, a.to-0.2, 1.2).Hide(1.2)
 		case "lift":
 			p.Hold(0.3).Hide(1.5)
+		case "side":
+			p.Line(side*1.4, a.to, 1.5).Hide(1.5)
 		case "slide":
 			d := a.slideDur
 			if d == 0 {

@@ -505,3 +505,29 @@ func TestSeldomSeen(t *testing.T) {
 		}
 	}
 }
+
+// TestTrackingGapMidStroke: a hand the tracker loses for two seconds
+// mid-ascent is not told it stopped short, nor, when found again mid-back,
+// that it started high: the coach did not see those.
+func TestTrackingGapMidStroke(t *testing.T) {
+	frames := one(path(1, good(-0.45), good(-0.45))).Frames()
+	for i := range frames {
+		if frames[i].T >= 3 && frames[i].T < 5 {
+			frames[i].Hands = nil
+		}
+	}
+	c := coach.New(nil, scripttest.Back)
+	for _, f := range frames {
+		c.Observe(f)
+	}
+	c.Finish(frames[len(frames)-1].T)
+	st := c.Strokes()
+	if len(st) != 1 || !st[0].Good() || st[0].Start < 8 {
+		t.Errorf("strokes %+v, want only the second, good", st)
+	}
+	for _, f := range c.Feedback() {
+		if f.Code != models.CodeGoodStroke {
+			t.Errorf("%s told at %.2f", f.Code, f.T)
+		}
+	}
+}

@@ -90,7 +90,7 @@ func TestEachCodeFires(t *testing.T) {
 	high := good(-0.45)
 	high.from, high.dur, high.turns = 0.5, 3, 2.5
 	short := good(-0.45)
-	short.to, short.dur, short.turns, short.after = 0.55, 3, 2.5, "lift"
+	short.to, short.dur, short.turns, short.after = 0.55, 3, 2.5, "side"
 	slide := good(-0.45)
 	slide.after, slide.slideTo, slide.to = "slide", 0.3, 0.88
 	onSpine := good(-0.04)

@@ -141,7 +141,7 @@ func (c *Coach) promote(t float64) {
 			}
 		}
 		if old != nil {
-			c.endAscent(old, old.lastSeen, endLost)
+			c.endAscent(old, old.lastSeen, old.goneReason())
 			tr.confirmed, tr.id = true, old.id
 			tr.needSettle = tk.Confirm
 			if old.active {
@@ -658,13 +658,21 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 		maxV = math.Max(maxV, seg[i].y)
 	}
 	reached := maxV >= r.Shoulders.VMin
-	if why == endFinish && !reached {
+	if (why == endFinish || why == endLost) && !reached {
+		// The video ended, or the hand vanished, mid-stroke: a hand lifted
+		// off stays in view, so a vanished one is a tracking gap, not a
+		// stroke stopped short.
 		return models.Stroke{}, false
 	}
 	// A stroke starts only once the hand has settled: one already under way
 	// then was the hand getting into place (or a start the coach did not
 	// see), and is not judged.
 	if start < tr.activeAt-0.5 {
+		return models.Stroke{}, false
+	}
+	// Nor is one whose start the coach did not see: the hand must have been
+	// followed without a break for a moment before it.
+	if !seenBefore(tr.hist, start, 0.1, 0.3) {
 		return models.Stroke{}, false
 	}
 	// A stroke the hand was seen too little of is not judged: better say
@@ -793,4 +801,32 @@ func velocity(h []pt, span float64) (vx, vy float64) {
 		return 0, 0
 	}
 	return (cur.x - h[j].x) / dt, (cur.y - h[j].y) / dt
+}
+
+// seenBefore reports whether a path was followed from lead seconds before t
+// up to t, with no gap longer than maxGap in between.
+func seenBefore(h []pt, t, lead, maxGap float64) bool {
+	if len(h) == 0 || h[0].t > t-lead {
+		return false
+	}
+	prev := h[0].t
+	for _, p := range h {
+		if p.t > t {
+			break
+		}
+		if p.t >= t-lead && p.t-prev > maxGap {
+			return false
+		}
+		prev = p.t
+	}
+	return true
+}
+
+// goneReason says how a hand that is no longer seen ended its ascent: it
+// left the back if it was last seen off it, else it was lost.
+func (tr *track) goneReason() endReason {
+	if !tr.onBack {
+		return endLeft
+	}
+	return endLost
 }
