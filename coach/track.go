@@ -21,16 +21,16 @@ type track struct {
 	confirmed bool // seen often enough to be a hand (else a tentative track)
 	removed   bool
 
-	firstSeen, lastSeen float64
-	filt                oneEuro2
-	x, y                float64 // smoothed, L units
-	vx, vy              float64 // velocity, L/s
-	u, v                float64 // smoothed back coordinates
-	tu, tv              trend
-	uT, vT              float64 // de-circled trend (lags about one trend window)
-	prevVT              float64
-	hist                []pt
-	speed               float64
+	lastSeen float64
+	filt     oneEuro2
+	x, y     float64 // smoothed, L units
+	vx, vy   float64 // velocity, L/s
+	u, v     float64 // smoothed back coordinates
+	tu, tv   trend
+	uT, vT   float64 // de-circled trend (lags about one trend window)
+	prevVT   float64
+	hist     []pt
+	speed    float64
 
 	onBack      bool    // smoothed position on the back
 	onBackT     bool    // trend on the back
@@ -60,7 +60,6 @@ type ascent struct {
 	confirmT  float64
 	minT      float64
 	maxT      float64 // trend maximum so far
-	maxTT     float64
 	maxV      float64 // highest smoothed v so far
 	peakSpeed float64
 	faults    map[models.Code]bool
@@ -77,7 +76,7 @@ const (
 )
 
 func (c *Coach) newTrack(t float64, d det) *track {
-	tr := &track{id: -1, visionID: d.visionID, firstSeen: t, lastSeen: t,
+	tr := &track{id: -1, visionID: d.visionID, lastSeen: t,
 		filt: newOneEuro2(c.r.Smoothing),
 		tu:   newTrend(c.r.Tracking.TrendWindow), tv: newTrend(c.r.Tracking.TrendWindow),
 		onBackSince: -1, fastSince: -1, spineSince: -1, phase: models.PhaseIdle,
@@ -491,7 +490,7 @@ func (c *Coach) segment(tr *track, t float64) {
 				tr.minV, tr.minT, tr.minOK = tr.vT, t, true
 			}
 			if tr.vT-tr.minV >= tk.AscentRise {
-				tr.asc = &ascent{confirmT: t, minT: tr.minT, maxT: tr.vT, maxTT: t,
+				tr.asc = &ascent{confirmT: t, minT: tr.minT, maxT: tr.vT,
 					faults: map[models.Code]bool{}, told: map[models.Code]bool{}}
 				tr.phase = models.PhaseAscent
 			}
@@ -526,7 +525,7 @@ func (c *Coach) segment(tr *track, t float64) {
 		tr.phase = models.PhaseAcross
 	}
 	if tr.vT > a.maxT {
-		a.maxT, a.maxTT = tr.vT, t
+		a.maxT = tr.vT
 	}
 	switch {
 	case !tr.onBackT:
