@@ -646,8 +646,8 @@ func (c *Coach) judge(tr *track, a *ascent, t float64, why endReason) (models.St
 	start, end := seg[iS].t, seg[iE].t
 	if i10, i90, ok := risePoints(centres(seg, cw)[iS:], startV, topV); ok {
 		d := (seg[iS+i90].t - seg[iS+i10].t) / 0.8
-		start = seg[iS+i10].t - 0.1*d
-		end = seg[iS+i90].t + 0.1*d
+		start = math.Max(seg[iS+i10].t-0.1*d, seg[0].t)
+		end = math.Min(seg[iS+i90].t+0.1*d, seg[len(seg)-1].t)
 	}
 	maxV := math.Inf(-1)
 	for i := iS; i < len(seg); i++ {
