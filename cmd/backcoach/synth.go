@@ -36,6 +36,7 @@ func (a *App) parseSynth(args []string) (*synthJob, error) {
 	fps := fs.Float64("fps", 30, "frames per second")
 	skin := fs.String("skin", "", "partner skin: '' (drawn from the seed), match (nearly the receiver's tone) or contrast")
 	sleeves := fs.String("sleeves", "", "partner sleeves: '' (drawn from the seed), none, short or long")
+	onBack := fs.Bool("start-on-back", false, "start with the hands already resting on the back (no hand-free first frames)")
 	heldOut := fs.Bool("held-out", false, "mark the video as held out from tracker tuning (truth tuning=false)")
 	if err := a.parse(fs, args); err != nil {
 		return nil, err
@@ -94,7 +95,7 @@ func (a *App) parseSynth(args []string) (*synthJob, error) {
 	}
 	opts := synth.Options{
 		Scenario: *scenario, Seed: *seed, Duration: *duration, Head: h,
-		Width: *width, Height: *height, FPS: *fps, Tuning: !*heldOut,
+		Width: *width, Height: *height, FPS: *fps, Tuning: !*heldOut, StartOnBack: *onBack,
 	}
 	if len(tweaks) > 0 {
 		opts.Tweak = func(s *synth.Scene) {

@@ -38,6 +38,7 @@ type static struct {
 	col    []float32 // RGB, 3 per pixel, 0..1
 	breath []float32 // 1 on the torso, 0 away from it
 	hgt    []float32 // height field in px (for hand shadows)
+	sheen  []float32 // gloss the skin shows where oil has been spread
 }
 
 // bodyGeom evaluates the receiver's body at back coordinates; all distances
@@ -118,15 +119,33 @@ func (g *bodyGeom) eval(u, v float64) (mat uint8, hgt, dBody, dTrunk float64) {
 				}
 			}
 		}
-		// The hand lying palm down beside the hip.
-		dh := ellipseSDF(u*H-(ex-s*0.05)*H, v*L+0.38*L, 0.19*H, 0.11*L)
-		if dh < dArm {
-			dArm = dh
+		// The hand lying palm down beside the hip, fingers towards the feet.
+		hx := (ex - s*0.05) * H
+		hy := -0.36 * L
+		parts := [][5]float64{
+			// x0, y0, x1, y1 (px offsets from the hand centre), radius
+			{0, 0.02 * L, 0, -0.05 * L, 0.13 * H},
+			{-0.09 * H, -0.07 * L, -0.1 * H, -0.19 * L, 0.04 * H},
+			{-0.03 * H, -0.07 * L, -0.03 * H, -0.21 * L, 0.042 * H},
+			{0.03 * H, -0.07 * L, 0.035 * H, -0.2 * L, 0.04 * H},
+			{0.09 * H, -0.07 * L, 0.1 * H, -0.17 * L, 0.036 * H},
+			{-s * 0.12 * H, 0, -s * 0.2 * H, -0.1 * L, 0.045 * H},
 		}
-		if dh < 0 {
-			hh := 0.12 * H * roundProfile(-dh/(0.1*H))
-			if hh > hArm {
-				hArm = hh
+		for k, pt := range parts {
+			d, _ := segDist(u*H, v*L, hx+pt[0], hy+pt[1], hx+pt[2], hy+pt[3])
+			dd := d - pt[4]
+			if dd < dArm {
+				dArm = dd
+			}
+			if dd < 0 {
+				sc := 0.5
+				if k == 0 {
+					sc = 0.35
+				}
+				hh := sc * pt[4] * roundProfile(-dd/pt[4])
+				if hh > hArm {
+					hArm = hh
+				}
 			}
 		}
 	}
@@ -171,7 +190,7 @@ func (g *bodyGeom) scapula(au, v float64) float64 {
 	// Spine of the scapula towards the acromion.
 	ds, t := segDist(px, py, 0.32*H, 0.90*L, 0.95*H, 0.98*L)
 	sp := math.Exp(-(ds*ds)/(0.045*H*0.045*H)) * (0.4 + 0.6*t)
-	return 0.04*H*in + 0.012*H*ridge*in + 0.015*H*sp
+	return 0.035*H*in + 0.008*H*ridge*in + 0.01*H*sp
 }
 
 func triSDF(px, py, ax, ay, bx, by, cx, cy float64) float64 {

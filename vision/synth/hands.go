@@ -12,22 +12,24 @@ const (
 	hmSkin
 	hmNail
 	hmSleeve
+	hmWatch
+	hmMetal
 )
 
 // prim is one primitive of a hand and arm: a tapered capsule (a→b, radii
 // ra→rb) or an ellipse (centre a, semi-axes ra across, rb along, axis dir).
 type prim struct {
-	ellipse    bool
-	rrect      bool // rounded rectangle: centre a, half sizes ra across, rb along, corner bx
-	ax, ay     float64
-	bx, by     float64
-	ra, rb     float64
-	dx, dy     float64 // ellipse: unit axis along the length
-	hscale     float64 // height = hscale * local radius profile
-	hoff       float64 // height offset
-	mat        uint8
-	hand       int8
-	sleeveSide bool
+	ellipse bool
+	rrect   bool // rounded rectangle: centre a, half sizes ra across, rb along, corner bx
+	ax, ay  float64
+	bx, by  float64
+	ra, rb  float64
+	dx, dy  float64 // ellipse: unit axis along the length
+	hscale  float64 // height = hscale * local radius profile
+	hoff    float64 // height offset
+	mat     uint8
+	hand    int8
+	crease  bool // finger joints: small creases across the capsule
 }
 
 // layer is the per-frame hand layer: coverage, height and material.
@@ -97,7 +99,7 @@ func (l *layer) draw(p prim) {
 				along := qx*p.dx + qy*p.dy
 				across := -qx*p.dy + qy*p.dx
 				// Narrower towards the wrist.
-				across /= 0.88 + 0.12*clampf(0.5+along/(2*p.rb), 0, 1)
+				across /= 0.78 + 0.22*clampf(0.5+along/(2*p.rb), 0, 1)
 				cr := p.bx
 				ex := math.Abs(across) - (p.ra - cr)
 				ey := math.Abs(along) - (p.rb - cr)
@@ -120,6 +122,14 @@ func (l *layer) draw(p prim) {
 			}
 			cov := clampf(0.5-d, 0, 1)
 			hh := p.hoff + p.hscale*r*roundProfile(-d/r)
+			if p.crease {
+				var t float64
+				if !p.ellipse && !p.rrect {
+					_, t = segDist(px, py, p.ax, p.ay, p.bx, p.by)
+				}
+				c1, c2 := (t-0.4)/0.05, (t-0.7)/0.045
+				hh -= 0.12 * r * (math.Exp(-c1*c1) + 0.8*math.Exp(-c2*c2))
+			}
 			i := y*l.w + x
 			if cov > float64(l.cov[i]) {
 				l.cov[i] = float32(cov)
@@ -136,7 +146,7 @@ func (l *layer) draw(p prim) {
 // handPrims builds the primitives of one hand and its arm. P is the palm
 // centre in pixels, pw the palm width, fwd the unit finger direction, thumb
 // the unit vector towards the thumb side, anchor where the arm goes.
-func handPrims(P models.Point, pw float64, fwd, thumb [2]float64, anchor models.Point, bend float64, sleeves int, hand int8, lift float64) []prim {
+func handPrims(P models.Point, pw float64, fwd, thumb [2]float64, anchor models.Point, bend float64, sleeves int, hand int8, lift float64, watch bool, spread, flen float64) []prim {
 	var ps []prim
 	at := func(x, y float64) (float64, float64) {
 		return P.X + thumb[0]*x*pw + fwd[0]*y*pw, P.Y + thumb[1]*x*pw + fwd[1]*y*pw
@@ -171,6 +181,13 @@ func handPrims(P models.Point, pw float64, fwd, thumb [2]float64, anchor models.
 	// Forearm (wrist to elbow) and upper arm, flattened a little.
 	ps = append(ps, prim{ax: wx, ay: wy, bx: ex, by: ey, ra: 0.31 * pw, rb: 0.42 * pw, hscale: 0.75, hoff: lh, mat: hmSkin, hand: hand})
 	ps = append(ps, prim{ax: ex, ay: ey, bx: sx, by: sy, ra: 0.43 * pw, rb: 0.56 * pw, hscale: 0.75, hoff: lh, mat: hmSkin, hand: hand})
+	if watch {
+		// Band across the wrist and the watch face on top.
+		cx, cy := wx+dax*0.12*pw, wy+day*0.12*pw
+		px, py := -day, dax
+		ps = append(ps, prim{ax: cx - px*0.3*pw, ay: cy - py*0.3*pw, bx: cx + px*0.3*pw, by: cy + py*0.3*pw, ra: 0.1 * pw, rb: 0.1 * pw, hscale: 0.6, hoff: lh + 0.3*pw, mat: hmWatch, hand: hand})
+		ps = append(ps, prim{ellipse: true, ax: cx, ay: cy, ra: 0.16 * pw, rb: 0.15 * pw, dx: dax, dy: day, hscale: 0.4, hoff: lh + 0.32*pw, mat: hmMetal, hand: hand})
+	}
 	switch sleeves {
 	case 1: // short sleeves: upper arm covered from a bit above the elbow
 		k := 0.9 * pw
@@ -192,12 +209,12 @@ func handPrims(P models.Point, pw float64, fwd, thumb [2]float64, anchor models.
 	}
 	for _, f := range fingers {
 		kx, ky := at(f[0], 0.38)
-		cs, sn := math.Cos(f[3]), math.Sin(f[3])
+		cs, sn := math.Cos(f[3]*spread), math.Sin(f[3]*spread)
 		dx := fwd[0]*cs + thumb[0]*sn
 		dy := fwd[1]*cs + thumb[1]*sn
-		tx, ty := kx+dx*f[1]*pw, ky+dy*f[1]*pw
+		tx, ty := kx+dx*f[1]*flen*pw, ky+dy*f[1]*flen*pw
 		r := f[2] * pw
-		ps = append(ps, prim{ax: kx, ay: ky, bx: tx, by: ty, ra: r * 1.05, rb: r * 0.9, hscale: 0.55 * hs, hoff: lh, mat: hmSkin, hand: hand})
+		ps = append(ps, prim{ax: kx, ay: ky, bx: tx, by: ty, ra: r * 1.05, rb: r * 0.9, hscale: 0.55 * hs, hoff: lh, mat: hmSkin, hand: hand, crease: true})
 		// Knuckle bump.
 		ps = append(ps, prim{ax: kx - dx*0.02*pw, ay: ky - dy*0.02*pw, bx: kx, by: ky, ra: r * 1.15, rb: r * 1.15, hscale: 0.9 * hs, hoff: lh, mat: hmSkin, hand: hand})
 		// Nail near the tip.

@@ -33,8 +33,8 @@ func Describe(name string) string { return scenarioDoc[name] }
 
 // buildScript scripts the hands of a scenario. duration (s) > 0 extends the
 // session (more strokes for "correct", resting hands otherwise) or cuts it.
-func buildScript(name string, seed int64, sc *Scene, duration float64) (*script, float64, error) {
-	s := &script{k: sc.Back.Length() / sc.Back.HalfWidth, r: rand.New(rand.NewPCG(uint64(seed), 0xc0ffee)), hands: true}
+func buildScript(name string, seed int64, sc *Scene, duration float64, onBack bool) (*script, float64, error) {
+	s := &script{k: sc.Back.Length() / sc.Back.HalfWidth, r: rand.New(rand.NewPCG(uint64(seed), 0xc0ffee)), hands: true, onBack: onBack}
 	fault := func(label string, expect []models.Code, forbid []models.Code, f func()) {
 		t0 := s.t
 		f()
@@ -90,12 +90,19 @@ func buildScript(name string, seed int64, sc *Scene, duration float64) (*script,
 			sp.a, sp.b, sp.tiltE, sp.circles = 0.012, 0.045, 0, 4
 			s.ascent(6.5, [2]ascentSpec{sp, {}})
 		})
-		// Off the back to the left and round to the start.
+		// The left hand finishes across the shoulder and down the arm, then
+		// returns round the outside like any stroke; the right one waits.
+		var way2 [2][][2]float64
+		way2[0] = [][2]float64{{-armU, topV + 0.01}}
+		way2[1] = [][2]float64{{0.7, startV + 0.02}}
+		s.path(2.4, way2, 0, 0, 0.35)
+		way2[0] = [][2]float64{{-armDownU, armDownV}}
+		s.path(1.6, way2, 0, 0, 0.1)
 		t0 := s.t
-		way[0] = [][2]float64{{-offU, 0.9}, {-offU, 0.32}, {-startU, startV}}
-		way[1] = [][2]float64{{startU, startV}}
-		s.path(4.0, way, 0.7, 0, 0)
-		s.hold(0.5)
+		way2[0] = [][2]float64{{-offU, 0.32}, {-startU, startV}}
+		way2[1] = [][2]float64{{startU, startV}}
+		s.path(3.7, way2, 0.7, 0, 0)
+		s.hold(0.4)
 		s.seg("return off the back", t0, nil, []models.Code{models.CodeWrongDirection})
 	case "no_circles":
 		s.setup(sc.Anchor)
@@ -133,14 +140,14 @@ func buildScript(name string, seed int64, sc *Scene, duration float64) (*script,
 			for h := 0; h < 2; h++ {
 				way[h] = [][2]float64{{sideSign(h) * offU, 0.54}}
 			}
-			s.path(1.8, way, 0.3, 0.5, 0.2)
+			s.path(2.6, way, 0.3, 0.5, 0.2)
 		})
 		t0 := s.t
 		var way [2][][2]float64
 		for h := 0; h < 2; h++ {
 			way[h] = [][2]float64{{sideSign(h) * offU, 0.32}, {sideSign(h) * startU, startV}}
 		}
-		s.path(2.6, way, 0.7, 0, 0)
+		s.path(3.4, way, 0.7, 0, 0)
 		s.hold(0.4)
 		s.seg("return off the back", t0, nil, []models.Code{models.CodeWrongDirection})
 	case "wrong_direction":
@@ -152,7 +159,7 @@ func buildScript(name string, seed int64, sc *Scene, duration float64) (*script,
 		for h := 0; h < 2; h++ {
 			way[h] = [][2]float64{{sideSign(h) * offU, 0.9}, {sideSign(h) * startU, 0.9}}
 		}
-		s.path(2.4, way, 0.6, 0, 0)
+		s.path(3.4, way, 0.6, 0, 0)
 		s.hold(0.6)
 		s.seg("hands placed at the shoulders", t0, nil, []models.Code{models.CodeWrongDirection})
 		fault("hands slide down the back", []models.Code{models.CodeWrongDirection}, notGood, func() {
@@ -175,6 +182,11 @@ func buildScript(name string, seed int64, sc *Scene, duration float64) (*script,
 		s.acrossDown(1.6, 1.6)
 		s.seg("good stroke clear of the zone", t0, []models.Code{models.CodeGoodStroke}, goodForbid)
 		s.ret(startV)
+		// The right hand moves out to u = 0.7 before the ascent.
+		var way [2][][2]float64
+		way[0] = [][2]float64{{-startU, startV}}
+		way[1] = [][2]float64{{0.7, startV}}
+		s.path(1.2, way, 0, 0, 0)
 		fault("right hand ascends through the zone", []models.Code{models.CodeAvoidZone}, nil, func() {
 			a, b := s.goodSpec(0), s.goodSpec(1)
 			b.u, b.a = 0.7, 0.036

@@ -85,6 +85,22 @@ type Scene struct {
 	HeadTurn     float64 // -1..1 head offset (turned face)
 	Moles        [][3]float64
 	WhiteBalance rgb
+	// Watch is the hand (0 or 1) wearing a wrist watch, -1 for none.
+	Watch       int
+	WatchColour rgb
+	// Blur is the strength (0..1) of the lens softness.
+	Blur float64
+	// Oil is the strength of the oily sheen on the back.
+	Oil float64
+	// WBDrift is the amplitude of the slow auto-white-balance drift.
+	WBDrift float64
+	// FingerSpread scales how far the fingers splay; FingerLength their length.
+	FingerSpread, FingerLength float64
+	// HandYaw turns each hand outward (radians) on top of the script.
+	HandYaw [2]float64
+	// Shutter is the exposure time as a fraction of the frame interval
+	// (motion blur of moving hands).
+	Shutter float64
 }
 
 // NewScene draws a scene from the seed for a frame of w x h pixels with the
@@ -97,16 +113,14 @@ func NewScene(seed int64, w, h int, head models.Head) Scene {
 	// Back geometry: back length L as a fraction of the image extent along
 	// the spine, half width relative to L.
 	along := float64(h)
-	across := float64(w)
 	if head == models.HeadLeft || head == models.HeadRight {
-		along, across = float64(w), float64(h)
+		along = float64(w)
 	}
 	L := along * uni(0.56, 0.70)
 	if head == models.HeadLeft || head == models.HeadRight {
 		L = along * uni(0.46, 0.54)
 	}
 	H := L * uni(0.36, 0.43)
-	_ = across
 	// Centre of the back (v = 0.5) near the middle, the spine tilted a little.
 	tilt := uni(-0.14, 0.14) // radians
 	base := map[models.Head]float64{
@@ -141,7 +155,7 @@ func NewScene(seed int64, w, h int, head models.Head) Scene {
 	s.TowelStripe = r.IntN(2) == 0
 	s.TowelAngle = uni(-0.3, 0.3)
 	s.TowelHalfWidth = uni(1.9, 2.6)
-	s.CoverLine = uni(-0.12, -0.02)
+	s.CoverLine = uni(-0.03, 0.0) // the cover starts at the waist (W, v = 0): the camera sees waist to shoulders
 
 	s.PalmWidth = L * uni(0.17, 0.21)
 	s.Sleeves = r.IntN(3)
@@ -168,9 +182,25 @@ func NewScene(seed int64, w, h int, head models.Head) Scene {
 	s.HeadTurn = uni(-1, 1)
 	n := 2 + r.IntN(6)
 	for i := 0; i < n; i++ {
-		s.Moles = append(s.Moles, [3]float64{uni(-0.9, 0.9), uni(0.05, 1.0), uni(0.006, 0.012)})
+		s.Moles = append(s.Moles, [3]float64{uni(-0.9, 0.9), uni(0.05, 1.0), uni(0.004, 0.008)})
 	}
 	s.WhiteBalance = rgb{float32(uni(0.95, 1.05)), 1, float32(uni(0.93, 1.05))}
+	// Drawn last so that earlier draws keep their values across versions.
+	s.Watch = r.IntN(5) - 3
+	if s.Watch < 0 {
+		s.Watch = -1
+	}
+	s.WatchColour = []rgb{hex(30, 30, 32), hex(90, 60, 40), hex(170, 170, 175), hex(20, 40, 90)}[r.IntN(4)]
+	s.Blur = uni(0.2, 0.9)
+	s.Oil = uni(0.3, 1.0)
+	s.WBDrift = uni(0.005, 0.02)
+	if r.IntN(3) == 0 { // warm indoor light
+		s.WhiteBalance = rgb{s.WhiteBalance[0] * 1.06, s.WhiteBalance[1], s.WhiteBalance[2] * 0.88}
+	}
+	s.FingerSpread = uni(0.3, 2.2)
+	s.FingerLength = uni(0.9, 1.08)
+	s.HandYaw = [2]float64{uni(-0.15, 0.35), uni(-0.15, 0.35)}
+	s.Shutter = uni(0.25, 0.8)
 	return s
 }
 

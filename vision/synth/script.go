@@ -32,6 +32,9 @@ type script struct {
 	segs   []models.TruthSegment
 	zones  []models.Zone
 	hands  bool
+	// onBack: the session starts with the hands already resting on the back
+	// (real recordings often do) instead of bringing them in.
+	onBack bool
 }
 
 // The codes a good stroke must not raise.
@@ -226,6 +229,14 @@ func (s *script) goodSpec(h int) ascentSpec {
 // start of a stroke and rests them there.
 func (s *script) setup(anchor [2][2]float64) {
 	t0 := s.t
+	if s.onBack && t0 == 0 {
+		for h := 0; h < 2; h++ {
+			s.cur[h] = Pose{U: sideSign(h) * startU, V: startV}
+		}
+		s.hold(3.1)
+		s.seg("setup: hands resting on the back from the first frame", t0, nil, nil)
+		return
+	}
 	for h := 0; h < 2; h++ {
 		s.cur[h] = Pose{U: anchor[h][0]*0.8 + sideSign(h)*0.3, V: -0.85, Lift: 0.8}
 	}

@@ -20,6 +20,9 @@ type Options struct {
 	FPS      float64
 	// Tuning marks the video as usable for tuning the tracker.
 	Tuning bool
+	// StartOnBack starts the session with the hands already resting on the
+	// back (no hand-free frames for calibration), as real recordings often do.
+	StartOnBack bool
 	// Tweak, when set, adjusts the drawn scene before rendering (used for
 	// held-out variants such as near-matching skin with sleeves).
 	Tweak func(*Scene)
@@ -70,6 +73,9 @@ type Session struct {
 	noise  []float32
 	tmpA   []float32
 	tmpB   []float32
+	tmpC   []float32
+	oil    []float32 // oil spread on the back so far (0..1 per pixel)
+	oilTo  int       // frames whose oil is already in oil
 	frame  []float32
 	seed32 uint32
 }
@@ -83,7 +89,7 @@ func Plan(opts Options) (*Session, error) {
 	if opts.Tweak != nil {
 		opts.Tweak(&sc)
 	}
-	sp, end, err := buildScript(opts.Scenario, opts.Seed, &sc, opts.Duration)
+	sp, end, err := buildScript(opts.Scenario, opts.Seed, &sc, opts.Duration, opts.StartOnBack)
 	if err != nil {
 		return nil, fmt.Errorf("synth: %w", err)
 	}

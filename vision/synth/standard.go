@@ -22,6 +22,6 @@ func StandardSet() []Job {
 		{"avoid_zone", []string{"--scenario", "avoid_zone", "--seed", "9"}},
 		{"hands_lost", []string{"--scenario", "hands_lost", "--seed", "10"}},
 		{"correct_heldout_bottom", []string{"--scenario", "correct", "--seed", "101", "--head", "bottom", "--skin", "match", "--sleeves", "long", "--held-out"}},
-		{"correct_heldout_left", []string{"--scenario", "correct", "--seed", "202", "--head", "left", "--skin", "contrast", "--sleeves", "short", "--held-out"}},
+		{"correct_heldout_left", []string{"--scenario", "correct", "--seed", "202", "--head", "left", "--skin", "contrast", "--sleeves", "short", "--start-on-back", "--held-out"}},
 	}
 }

@@ -39,7 +39,7 @@ func (s *Scene) shade(gx, gy float64, amb, spec, shin float64) (float64, float64
 // renderStatic renders the towel, table and the receiver's body.
 func (s *Scene) renderStatic(seed uint32) *static {
 	w, h := s.W, s.H
-	st := &static{w: w, h: h, col: make([]float32, 3*w*h), breath: make([]float32, w*h), hgt: make([]float32, w*h)}
+	st := &static{w: w, h: h, col: make([]float32, 3*w*h), breath: make([]float32, w*h), hgt: make([]float32, w*h), sheen: make([]float32, w*h)}
 	mats := make([]uint8, w*h)
 	dbody := make([]float32, w*h)
 	us := make([]float32, w*h)
@@ -99,6 +99,11 @@ func (s *Scene) renderStatic(seed uint32) *static {
 			switch mats[i] {
 			case matSkin:
 				d, sp := s.shade(gx, gy, 0.38, 0.10, 28)
+				// Patchy oil sheen.
+				sp *= s.Oil * (0.5 + 0.8*float64(valueNoise(fx/22, fy/22, seed+37)))
+				// Where the partner spreads oil the skin turns glossy.
+				_, wet := s.shade(gx, gy, 0.38, 0.22, 9)
+				st.sheen[i] = float32(0.025 + wet)
 				mott := 1 + 0.05*fbm(fx/35, fy/35, 4, seed+11)
 				c = s.BackSkin.scale(mott)
 				// Slightly redder, deeper tone in the shadows (subsurface look).
@@ -110,7 +115,7 @@ func (s *Scene) renderStatic(seed uint32) *static {
 					r := mo[2] * L
 					if k := du*du + dv*dv; k < 4*r*r {
 						t := float32(smoothstep(r, 0.6*r, math.Sqrt(k)))
-						c = mix(c, c.scale(0.45), t)
+						c = mix(c, rgb{c[0] * 0.62, c[1] * 0.55, c[2] * 0.52}, t)
 					}
 				}
 				// Fine skin grain.

@@ -3,6 +3,7 @@ package synth
 import (
 	"math"
 	"reflect"
+	"strings"
 	"testing"
 
 	"github.com/backcoach/backcoach/models"
@@ -270,6 +271,11 @@ func TestStrokeMargins(t *testing.T) {
 						if hk.minAbsU < 0.15*1.3 {
 							t.Errorf("%s hand %d: |u| down to %.2f", name(), h, hk.minAbsU)
 						}
+					}
+					calm := !hasCode(seg.Expect, models.CodeTooFast) && !hasCode(seg.Expect, models.CodeHandsLost) &&
+						!strings.HasPrefix(seg.Label, "setup") && seg.Label != "hands leave the frame"
+					if calm && hk.maxSpeed > 0.45*0.72 {
+						t.Errorf("%s seed %d hand %d: smoothed speed %.3f L/s outside a too_fast segment", name(), seed, h, hk.maxSpeed)
 					}
 					if hasCode(seg.Expect, models.CodeTooFast) && (hk.maxSpeed < 0.45*1.3 || hk.ascentS > 3*0.7) {
 						t.Errorf("%s hand %d: too_fast stroke at %.2f L/s, ascent %.2f s", name(), h, hk.maxSpeed, hk.ascentS)
