@@ -3,6 +3,7 @@ package vision
 import (
 	"errors"
 	"fmt"
+	"image"
 	"math"
 	"sort"
 	"time"
@@ -31,6 +32,7 @@ type HybridTracker struct {
 	hm        *handmodel.Models
 	ownModels bool
 	cfg       HybridConfig
+	back      models.Back
 	palmW     float64 // expected palm width, frame pixels
 
 	tracks     []*hybridTrack
@@ -38,6 +40,14 @@ type HybridTracker struct {
 	frames     int
 	lastDetect int // frame number of the last palm detection (0: never)
 	lost       bool
+	// rejected remembers where proposals failed verification lately, so a
+	// steady false proposal (a sleeve, a ghost in the background) does not
+	// cost a landmark pass every frame.
+	rejected []rejection
+	// detectRuns counts palm detections, to cycle through the regions the
+	// detector looks at; lastMirror is the frame of the last mirror try.
+	detectRuns int
+	lastMirror int
 
 	stats HybridStats
 }
@@ -51,7 +61,8 @@ type HybridConfig struct {
 	// new hands included (default 2).
 	MaxLandmarks int
 	// DetectEvery is how many frames apart the palm detector runs while
-	// fewer than two hands are followed (default 8).
+	// fewer than two hands are followed (default 4); it looks at the whole
+	// frame and at parts of the back in turn.
 	DetectEvery int
 	// MinPresence is the landmark presence a hand needs (default 0.9).
 	MinPresence float64
@@ -68,7 +79,7 @@ func (c HybridConfig) withDefaults() HybridConfig {
 		c.MaxLandmarks = 2
 	}
 	if c.DetectEvery <= 0 {
-		c.DetectEvery = 8
+		c.DetectEvery = 4
 	}
 	if !(c.MinPresence > 0 && c.MinPresence < 1) {
 		c.MinPresence = 0.9
@@ -87,6 +98,15 @@ type HybridStats struct {
 	Landmark   time.Duration
 	Rejected   int // landmark passes below MinPresence
 }
+
+// rejection is a proposal the landmark model turned down.
+type rejection struct {
+	at    models.Point
+	frame int
+}
+
+// rejectionMemory is how many frames a turned-down proposal is not retried.
+const rejectionMemory = 10
 
 // hybridTrack is one followed hand.
 type hybridTrack struct {
@@ -129,6 +149,7 @@ func NewHybridTracker(back models.Back, frames []gocv.Mat, hm *handmodel.Models,
 		classic: NewClassicTracker(back, frames),
 		hm:      hm,
 		cfg:     cfg.withDefaults(),
+		back:    back,
 		palmW:   expectedPalmWidth(back),
 	}
 	return h, nil
@@ -240,11 +261,22 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 				break
 			}
 			budget--
-			h.tryNew(frame, proposalROI(d, h.palmW), t)
+			if !h.tryNew(frame, proposalROI(d, h.palmW), t) {
+				h.rejected = append(h.rejected, rejection{at: d.Center, frame: h.frames})
+			}
+		}
+	}
+	// The partner's hands mostly mirror each other across the spine: look
+	// for the missing one there.
+	if len(h.tracks) == 1 && h.tracks[0].confirmed && budget > 0 && h.frames-h.lastMirror >= 3 {
+		h.lastMirror = h.frames
+		if roi, ok := h.mirrorROI(h.tracks[0], t); ok {
+			budget--
+			h.tryNew(frame, roi, t)
 		}
 	}
 	if len(h.tracks) < maxHands && (h.lastDetect == 0 || h.lost || h.frames-h.lastDetect >= h.cfg.DetectEvery) {
-		h.detect(frame, t, max(budget, 1))
+		h.detect(frame, t, max(budget, 1), h.detectRegion(frame.Cols(), frame.Rows()))
 	}
 	h.lost = false
 	return h.report(t, frame.Cols(), frame.Rows())
@@ -310,6 +342,11 @@ func (h *HybridTracker) landmarks(frame gocv.Mat, roi handmodel.ROI) (handmodel.
 	return res, true
 }
 
+// breadthPerSpan turns a knuckle span (index to little-finger knuckle,
+// centre to centre) into the breadth of the palm (anatomy: about 8.5 against
+// 6.5 cm).
+const breadthPerSpan = 1.3
+
 // handWidth estimates the palm width from landmarks: the knuckle span, or
 // from the palm's length when the hand is seen edge-on.
 func handWidth(res handmodel.Result) float64 {
@@ -346,11 +383,89 @@ func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64) boo
 	return true
 }
 
-// detect runs the palm detector and verifies up to n palms that no track
-// follows yet.
-func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int) {
+// detectRegion picks where the next palm detection looks: the whole frame,
+// or a square of the back about 0.6 back lengths wide, where a hand is
+// about twice as large for the 128-px detector. With one hand followed, the
+// squares on the other side of the spine come first.
+func (h *HybridTracker) detectRegion(w, ht int) image.Rectangle {
+	full := image.Rect(0, 0, w, ht)
+	k := h.detectRuns
+	h.detectRuns++
+	if !h.back.Valid() {
+		return full
+	}
+	type spot struct{ u, v float64 }
+	var cycle []spot
+	if len(h.tracks) == 1 {
+		u, _ := h.back.UV(h.tracks[0].pos)
+		side := -1.0
+		if u < 0 {
+			side = 1
+		}
+		cycle = []spot{{side * 0.45, 0.3}, {side * 0.45, 0.75}, {}}
+	} else {
+		cycle = []spot{{}, {-0.45, 0.3}, {0.45, 0.3}, {-0.45, 0.75}, {0.45, 0.75}}
+	}
+	sp := cycle[k%len(cycle)]
+	if sp == (spot{}) {
+		return full
+	}
+	c := h.back.Point(sp.u, sp.v)
+	side := math.Min(math.Max(0.6*h.back.Length(), 4*h.palmW), float64(min(w, ht)))
+	r := image.Rect(int(c.X-side/2), int(c.Y-side/2), int(c.X+side/2), int(c.Y+side/2))
+	// Keep the square whole where the frame allows it.
+	if r.Min.X < 0 {
+		r = r.Add(image.Pt(-r.Min.X, 0))
+	}
+	if r.Min.Y < 0 {
+		r = r.Add(image.Pt(0, -r.Min.Y))
+	}
+	if r.Max.X > w {
+		r = r.Add(image.Pt(w-r.Max.X, 0))
+	}
+	if r.Max.Y > ht {
+		r = r.Add(image.Pt(0, ht-r.Max.Y))
+	}
+	if r = r.Intersect(full); r.Dx() < 32 || r.Dy() < 32 {
+		return full
+	}
+	return r
+}
+
+// mirrorROI is the followed hand's ROI reflected across the spine line.
+func (h *HybridTracker) mirrorROI(tr *hybridTrack, t float64) (handmodel.ROI, bool) {
+	if !h.back.Valid() || tr.last.Presence == 0 {
+		return handmodel.ROI{}, false
+	}
+	a := h.back.SpineBottom
+	d := h.back.SpineTop.Sub(a).Scale(1 / h.back.Length())
+	reflect := func(p models.Point) models.Point {
+		q := p.Sub(a)
+		along := q.X*d.X + q.Y*d.Y
+		return a.Add(d.Scale(2 * along)).Sub(q)
+	}
+	shift := models.Point{}
+	if dt := t - tr.roiT; dt > 0 && dt < 0.5 {
+		shift = tr.vel.Scale(dt)
+	}
+	pts := tr.last.Points
+	wrist := models.Point{X: pts[handmodel.Wrist].X, Y: pts[handmodel.Wrist].Y}.Add(shift)
+	knuckle := models.Point{X: pts[handmodel.MiddleMCP].X, Y: pts[handmodel.MiddleMCP].Y}.Add(shift)
+	w, k := reflect(wrist), reflect(knuckle)
+	c := reflect(models.Point{X: tr.roi.Center.X, Y: tr.roi.Center.Y}.Add(shift))
+	// Too close to the spine: the reflection is the same hand.
+	if c.Dist(models.Point{X: tr.roi.Center.X, Y: tr.roi.Center.Y}.Add(shift)) < sameHand*tr.width {
+		return handmodel.ROI{}, false
+	}
+	angle := math.Pi/2 - math.Atan2(-(k.Y-w.Y), k.X-w.X)
+	return handmodel.ROI{Center: handmodel.Point{X: c.X, Y: c.Y}, Size: tr.roi.Size, Angle: angle}, true
+}
+
+// detect runs the palm detector on region r of the frame and verifies up to
+// n palms that no track follows yet.
+func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectangle) {
 	start := time.Now()
-	palms, err := h.hm.DetectPalms(frame)
+	palms, err := h.hm.DetectPalmsIn(frame, r)
 	h.stats.Detect += time.Since(start)
 	h.stats.Detections++
 	h.lastDetect = max(h.frames, 1)
@@ -378,11 +493,24 @@ func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int) {
 }
 
 // freeProposals returns the classic proposals that no followed hand
-// explains, farthest-reaching first.
+// explains and that were not turned down lately, farthest-reaching first.
 func (h *HybridTracker) freeProposals(props []Detection) []Detection {
+	recent := h.rejected[:0]
+	for _, r := range h.rejected {
+		if h.frames-r.frame < rejectionMemory {
+			recent = append(recent, r)
+		}
+	}
+	h.rejected = recent
 	var out []Detection
 	for _, d := range props {
 		free := true
+		for _, r := range h.rejected {
+			if r.at.Dist(d.Center) < 0.5*h.palmW {
+				free = false
+				break
+			}
+		}
 		for _, tr := range h.tracks {
 			if tr.pos.Dist(d.Center) < 1.2*math.Max(tr.width, h.palmW) {
 				free = false
@@ -466,7 +594,7 @@ func (h *HybridTracker) report(t float64, w, ht int) []models.Hand {
 		if p.X < 0 || p.Y < 0 || p.X >= float64(w) || p.Y >= float64(ht) {
 			continue
 		}
-		out = append(out, models.Hand{ID: tr.id, X: p.X, Y: p.Y, Width: tr.width, Score: tr.presence})
+		out = append(out, models.Hand{ID: tr.id, X: p.X, Y: p.Y, Width: breadthPerSpan * tr.width, Score: tr.presence})
 	}
 	sort.Slice(out, func(a, b int) bool { return out[a].ID < out[b].ID })
 	if len(out) > maxHands {

@@ -67,6 +67,32 @@ func sigmoid(x float64) float64 {
 	return 1 / (1 + math.Exp(-x))
 }
 
+// DetectPalmsIn runs the palm detector on the part r of a BGR frame (r is
+// clipped to the frame), which it sees at a larger scale than the whole
+// frame; the palms are in frame pixels.
+func (m *Models) DetectPalmsIn(frame gocv.Mat, r image.Rectangle) ([]Palm, error) {
+	r = r.Intersect(image.Rect(0, 0, frame.Cols(), frame.Rows()))
+	if r.Dx() < 16 || r.Dy() < 16 {
+		return nil, fmt.Errorf("detect palms: region %v is empty or too small", r)
+	}
+	sub := frame.Region(r)
+	defer sub.Close()
+	palms, err := m.DetectPalms(sub)
+	if err != nil {
+		return nil, err
+	}
+	dx, dy := float64(r.Min.X), float64(r.Min.Y)
+	for i := range palms {
+		palms[i].Center.X += dx
+		palms[i].Center.Y += dy
+		for k := range palms[i].Keypoints {
+			palms[i].Keypoints[k].X += dx
+			palms[i].Keypoints[k].Y += dy
+		}
+	}
+	return palms, nil
+}
+
 // DetectPalms runs the palm detector on a whole BGR frame and returns the
 // palms with a score of at least MinPalmScore after non-maximum suppression,
 // best first.

@@ -1,6 +1,7 @@
 package handmodel_test
 
 import (
+	"image"
 	"math"
 	"os"
 	"path/filepath"
@@ -256,4 +257,37 @@ func TestBadInput(t *testing.T) {
 	grey.Close()
 	empty.Close()
 	checkMats(t, start)
+}
+
+// TestDetectPalmsIn checks that a detection in a part of the frame comes
+// back in frame pixels, on the hand.
+func TestDetectPalmsIn(t *testing.T) {
+	dir := filepath.Join(sharedDir, "realdata")
+	if _, err := os.Stat(dir); err != nil {
+		t.Skipf("no real footage: %s is absent", dir)
+	}
+	m := mustLoad(t)
+	start := matCount()
+	frames := readFrames(t, filepath.Join(dir, "asl_hand.25fps.mp4"), 1)
+	defer func() { closeAll(frames); checkMats(t, start) }()
+	full, err := m.DetectPalms(frames[0])
+	if err != nil || len(full) == 0 {
+		t.Fatalf("no palm on the full frame: %v", err)
+	}
+	c := full[0].Center
+	r := image.Rect(int(c.X)-250, int(c.Y)-250, int(c.X)+250, int(c.Y)+250)
+	part, err := m.DetectPalmsIn(frames[0], r)
+	if err != nil || len(part) == 0 {
+		t.Fatalf("no palm in %v: %v", r, err)
+	}
+	if d := handmodel.Dist(part[0].Center, c); d > 0.25*full[0].Width {
+		t.Errorf("palm in the region at %v, on the full frame at %v (%.0f px apart)", part[0].Center, c, d)
+	}
+	res, err := m.Landmarks(frames[0], part[0].ROI())
+	if err != nil || res.Presence < 0.9 {
+		t.Errorf("landmarks from the region's palm: presence %.2f, %v", res.Presence, err)
+	}
+	if _, err := m.DetectPalmsIn(frames[0], image.Rect(-50, -50, -10, -10)); err == nil {
+		t.Error("a region outside the frame: no error")
+	}
 }
