@@ -3,12 +3,13 @@ package main
 import (
 	"bufio"
 	"os"
+	"runtime"
 	"strconv"
 	"strings"
 )
 
 // withProcessStats adds the process's own figures to GET /stats: resident
-// memory (rss_kb, -1 where unknown) and open Mats (mats, -1 unless built
+// memory (rss_kb, -1 where unknown), the Go heap in use (go_heap_kb) and open Mats (mats, -1 unless built
 // with -tags matprofile). scripts/soak watches them for leaks.
 func withProcessStats(next func() map[string]any) func() map[string]any {
 	return func() map[string]any {
@@ -19,7 +20,10 @@ func withProcessStats(next func() map[string]any) func() map[string]any {
 				out = map[string]any{}
 			}
 		}
+		var ms runtime.MemStats
+		runtime.ReadMemStats(&ms)
 		out["rss_kb"] = rssKB()
+		out["go_heap_kb"] = ms.HeapInuse >> 10 // Go's share of rss_kb (the rest is OpenCV's and the runtime's)
 		out["mats"] = openMats()
 		return out
 	}

@@ -61,6 +61,7 @@ type config struct {
 type stats struct {
 	Goroutines    int   `json:"goroutines"`
 	RSSKB         int64 `json:"rss_kb"`
+	HeapKB        int64 `json:"go_heap_kb"`
 	Mats          int   `json:"mats"`
 	Clients       int   `json:"clients"`
 	Sent          int64 `json:"sent"`
@@ -219,8 +220,8 @@ func sample(get func() (stats, error)) (stats, [2]int, error) {
 }
 
 func report(when string, st stats) {
-	fmt.Printf("soak: %-14s rss %7d kB  goroutines %4d  mats %5d  clients %3d  sent %9d  dropped frames %7d  cut %d\n",
-		when, st.RSSKB, st.Goroutines, st.Mats, st.Clients, st.Sent, st.DroppedFrames, st.Disconnected)
+	fmt.Printf("soak: %-14s rss %7d kB (Go heap %6d kB)  goroutines %4d  mats %5d  clients %3d  sent %9d  dropped frames %7d  cut %d\n",
+		when, st.RSSKB, st.HeapKB, st.Goroutines, st.Mats, st.Clients, st.Sent, st.DroppedFrames, st.Disconnected)
 }
 
 func totalFrames(pages []*overlay) int64 {
