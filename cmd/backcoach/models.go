@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/backcoach/backcoach/vision"
 	"github.com/backcoach/backcoach/vision/handmodel"
 )
 
@@ -144,4 +145,15 @@ func runModelsStatus(app *App, args []string) error {
 	m.Close()
 	fmt.Fprintln(app.Stdout, "ready: OpenCV loads both; the hybrid tracker is the default")
 	return nil
+}
+
+// logTrackerChoice says which tracker a run uses and, when the classic one
+// runs only because the hand models are missing, how to install them. Call it
+// once the processor has picked its tracker (after calibration).
+func logTrackerChoice(app *App, opts vision.Options, tracker string) {
+	ev := app.Log.Info().Str("tracker", tracker)
+	if tracker == "classic" && opts.Tracker == "" {
+		ev = ev.Str("hint", "hand models not installed: 'backcoach models install' enables the more accurate hybrid tracker")
+	}
+	ev.Msg("hand tracker")
 }

@@ -1,10 +1,14 @@
 package main
 
 import (
+	"bytes"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/backcoach/backcoach/vision"
+	"github.com/rs/zerolog"
 )
 
 const sharedModels = "../../../shared/models"
@@ -77,5 +81,20 @@ func TestModelsInstallCorrupt(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(dir); len(entries) != 0 {
 		t.Errorf("left behind: %v", entries)
+	}
+}
+
+func TestLogTrackerChoice(t *testing.T) {
+	var buf bytes.Buffer
+	app := &App{Log: zerolog.New(&buf)}
+	logTrackerChoice(app, vision.Options{}, "classic")
+	if !strings.Contains(buf.String(), "backcoach models install") {
+		t.Errorf("classic by default: %s", buf.String())
+	}
+	buf.Reset()
+	logTrackerChoice(app, vision.Options{Tracker: "classic"}, "classic")
+	logTrackerChoice(app, vision.Options{}, "hybrid")
+	if strings.Contains(buf.String(), "install") || strings.Count(buf.String(), "hand tracker") != 2 {
+		t.Errorf("asked-for classic, or hybrid: %s", buf.String())
 	}
 }
