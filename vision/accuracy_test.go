@@ -198,14 +198,13 @@ func TestTrackerAccuracyOnTestdata(t *testing.T) {
 	totals := map[string]*accuracy{}
 	for _, v := range videos {
 		accs := map[string]accuracy{}
-		var back models.Back
 		line := fmt.Sprintf("%-22s", v.name)
 		for _, tr := range trackers {
-			acc, b, name := runVideo(t, v, vision.Options{Head: v.truth.Head, Tracker: tr, ModelDir: mdir})
+			acc, _, name := runVideo(t, v, vision.Options{Head: v.truth.Head, Tracker: tr, ModelDir: mdir})
 			if name != tr {
 				t.Fatalf("%s: tracker %q, want %q", v.name, name, tr)
 			}
-			accs[tr], back = acc, b
+			accs[tr] = acc
 			line += fmt.Sprintf(" | %s R %.3f P %.3f err %4.1f px", tr, acc.recall(), acc.precision(), acc.meanErr())
 			if totals[tr] == nil {
 				totals[tr] = &accuracy{}
@@ -223,12 +222,7 @@ func TestTrackerAccuracyOnTestdata(t *testing.T) {
 				}
 			}
 		}
-		eb, et, ew := backErrors(back, v.truth.Back)
-		t.Logf("%s | spine bottom %.3f L, top %.3f L, half width %.1f%%", line, eb, et, 100*ew)
-		if eb > maxSpineErrL || et > maxSpineErrL || ew > maxHalfWidthE {
-			t.Errorf("%s: calibration off: spine bottom %.3f L, top %.3f L (max %.2f), half width %.1f%% (max %.0f%%)",
-				v.name, eb, et, maxSpineErrL, 100*ew, 100*maxHalfWidthE)
-		}
+		t.Logf("%s", line)
 		d := accs[def]
 		if d.recall() < minRecall || d.precision() < minPrecision || d.meanErr() > maxMeanErrPx {
 			t.Errorf("%s %s: recall %.3f precision %.3f error %.1f px; want >= %.2f, >= %.2f, <= %.0f px",

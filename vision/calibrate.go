@@ -451,26 +451,25 @@ func backFromMask(m, lum []byte, w, h int) (models.Back, bool) {
 	}
 	b := (cnt*sxy - sy*sxm) / den
 	a := (sxm - b*sy) / cnt
-	// Half width: the lower quartile of the half widths between v 0.05 and
-	// 0.5, measured across the spine.
+	// Half width: per row between v 0.1 and 0.7, the distance from the
+	// spine to the crease between torso and arm where an arm lies against
+	// the torso, else to the edge of the body; the median of the rows.
 	var hw []float64
-	for y := waist - int(0.05*length); y >= waist-int(0.5*length) && y >= 0; y-- {
-		if rows[y].ok {
-			hw = append(hw, width(y)/2/math.Sqrt(1+b*b))
+	for y := waist - int(0.1*length); y >= waist-int(0.7*length) && y >= 0; y-- {
+		if !rows[y].ok {
+			continue
 		}
+		d := width(y) / 2
+		if c, ok := creaseAt(rows[y], lum, w, y, a+b*float64(y)); ok && c < 0.95*d {
+			d = c
+		}
+		hw = append(hw, d/math.Sqrt(1+b*b))
 	}
 	if len(hw) < 3 {
 		return models.Back{}, false
 	}
-	sort.Float64s(hw)
-	halfW := hw[len(hw)/4]
-	// Arms lying against the torso widen the body: where a darker crease
-	// runs between the torso and an arm on both sides, the torso ends there.
-	if cw, ok := creaseHalfWidth(rows, lum, w, waist, length, a, b); ok && cw < 0.9*halfW {
-		halfW = cw
-	}
+	halfW := median(hw)
 	W := models.Point{X: a + b*(float64(waist)+1), Y: float64(waist) + 1}
-	_ = hw
 	N := models.Point{X: a + b*float64(top), Y: float64(top)}
 	if halfW < 5 || length > 6*halfW || halfW > 3*length {
 		return models.Back{}, false
@@ -491,78 +490,65 @@ type span struct {
 	ok          bool
 }
 
-// creaseHalfWidth looks, in each row of the lower back (v 0.1 to 0.5), for
-// the darkest line between the spine and each side of the body mask, beyond
-// which the image gets brighter again (an arm): the crease between torso and
-// arm. It returns the median half width to the outer side of the creases,
-// if most rows have one on both sides.
-func creaseHalfWidth(rows []span, lum []byte, w, waist int, length, a, b float64) (float64, bool) {
-	var found []float64
-	tried := 0
-	for y := waist - int(0.1*length); y >= waist-int(0.5*length) && y >= 0; y-- {
-		r := rows[y]
-		if !r.ok {
-			continue
+// creaseAt looks, in one body row, for the darkest line between the spine
+// (at x = mid) and each side of the body, beyond which the image gets
+// brighter again (an arm): the crease between torso and arm. It returns the
+// distance from the spine to the outer side of the creases (their mean when
+// both sides have one).
+func creaseAt(r span, lum []byte, w, y int, mid float64) (float64, bool) {
+	side := func(dir float64) (float64, bool) {
+		edge := r.right - mid
+		if dir < 0 {
+			edge = mid - r.left
 		}
-		tried++
-		mid := a + b*float64(y)
-		side := func(dir float64) (float64, bool) {
-			edge := r.right - mid
-			if dir < 0 {
-				edge = mid - r.left
+		at := func(d float64) float64 {
+			x := int(math.Round(mid + dir*d))
+			if x < 0 || x >= w {
+				return 255
 			}
-			at := func(d float64) float64 {
-				x := int(math.Round(mid + dir*d))
-				if x < 0 || x >= w {
-					return 255
-				}
-				return float64(lum[y*w+x])
-			}
-			best, bestD := 1e9, -1.0
-			for d := 0.45 * edge; d <= edge-3; d++ {
-				if v := at(d); v < best {
-					best, bestD = v, d
-				}
-			}
-			if bestD < 0 {
-				return 0, false
-			}
-			// Brighter on both sides of the crease: the torso inside, an
-			// arm outside.
-			in, out := 0.0, 0.0
-			for d := bestD - 8; d < bestD-2; d++ {
-				in = math.Max(in, at(d))
-			}
-			for d := bestD + 2; d < math.Min(bestD+12, edge); d++ {
-				out = math.Max(out, at(d))
-			}
-			if in-best < 10 || out-best < 10 {
-				return 0, false
-			}
-			// The edge: where it is halfway back up towards the arm.
-			half := best + (out-best)/2
-			for d := bestD; d < edge; d++ {
-				if at(d) >= half {
-					return d, true
-				}
-			}
-			return bestD, true
+			return float64(lum[y*w+x])
 		}
-		l, okL := side(-1)
-		rr, okR := side(1)
-		switch {
-		case okL && okR:
-			found = append(found, (l+rr)/2/math.Sqrt(1+b*b))
-		case okL:
-			found = append(found, l/math.Sqrt(1+b*b))
-		case okR:
-			found = append(found, rr/math.Sqrt(1+b*b))
+		best, bestD := 1e9, -1.0
+		for d := 0.45 * edge; d <= edge-3; d++ {
+			if v := at(d); v < best {
+				best, bestD = v, d
+			}
 		}
+		if bestD < 0 {
+			return 0, false
+		}
+		// Brighter on both sides of the crease: the torso inside, an arm
+		// outside.
+		in, out := 0.0, 0.0
+		for d := bestD - 8; d < bestD-2; d++ {
+			in = math.Max(in, at(d))
+		}
+		for d := bestD + 2; d < math.Min(bestD+12, edge); d++ {
+			out = math.Max(out, at(d))
+		}
+		if in-best < 10 || out-best < 10 {
+			return 0, false
+		}
+		// The edge: where it is halfway back up towards the arm.
+		half := best + (out-best)/2
+		for d := bestD; d < edge; d++ {
+			if at(d) >= half {
+				return d, true
+			}
+		}
+		return bestD, true
 	}
-	if tried == 0 || float64(len(found)) < 0.4*float64(tried) {
-		return 0, false
+	l, okL := side(-1)
+	rr, okR := side(1)
+	switch {
+	case okL && okR:
+		return (l + rr) / 2, true
+	case okL:
+		return l, true
+	case okR:
+		return rr, true
 	}
-	return median(found), true
+	return 0, false
 }
 
 // spineGroove finds, in each body row from top to waist, the groove of the
