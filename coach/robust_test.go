@@ -531,3 +531,24 @@ func TestTrackingGapMidStroke(t *testing.T) {
 		}
 	}
 }
+
+// TestNumbersBySide: once settled, the hand on the receiver's left is 0 and
+// the one on the right 1, whatever order they showed up in.
+func TestNumbersBySide(t *testing.T) {
+	b := scripttest.Start(-0.2, 0.15).Line(0.45, 0.15, 0.5).Hold(3) // shows up left of the spine, settles right
+	a := scripttest.Start(-0.45, 0.15).Hold(3.5)
+	s := both(b, a)
+	c := coach.New(nil, scripttest.Back)
+	var last models.Update
+	for _, f := range s.Frames() {
+		last = c.Observe(f)
+	}
+	if len(last.Hands) != 2 {
+		t.Fatalf("%d hands", len(last.Hands))
+	}
+	for _, h := range last.Hands {
+		if (h.ID == 0) != (h.U < 0) {
+			t.Errorf("hand %d settled at u=%.2f", h.ID, h.U)
+		}
+	}
+}

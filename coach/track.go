@@ -20,6 +20,7 @@ type track struct {
 	hits      int  // detections so far
 	confirmed bool // seen often enough to be a hand (else a tentative track)
 	removed   bool
+	spoken    bool // the coach has said something about this hand
 
 	lastSeen float64
 	filt     oneEuro2
@@ -188,6 +189,29 @@ func (tr *track) resetSettle() {
 	}
 }
 
+// numberBySide gives a hand that has just settled number 0 on the
+// receiver's left, 1 on the right (trading numbers with the other hand, or
+// taking a free one), as long as nothing was said yet under either number.
+func (c *Coach) numberBySide(tr *track) {
+	want := 0
+	if tr.u > 0 {
+		want = 1
+	}
+	if tr.id == want || tr.spoken {
+		return
+	}
+	for _, o := range c.tracks {
+		if o != tr && o.confirmed && o.id == want {
+			if o.spoken || (o.u > 0) == (want == 1) {
+				return // the other hand is where its number says
+			}
+			o.id, tr.id = tr.id, want
+			return
+		}
+	}
+	tr.id = want
+}
+
 // freeID picks the id for a new hand: 0 for the receiver's left side, 1 for
 // the right, when free; else the lowest free one.
 func (c *Coach) freeID(x float64) int {
@@ -344,6 +368,7 @@ func (c *Coach) updateTrack(tr *track, t float64, d det) {
 			if t-tr.onBackSince >= tr.needSettle-1e-9 && tr.speed <= r.Pace.SpeedLimit {
 				tr.active, tr.activeAt = true, t
 				c.live = true
+				c.numberBySide(tr)
 				tr.fastSince, tr.spineSince = -1, -1
 				tr.peakOK = false
 				for i := range tr.inZone {
@@ -467,6 +492,7 @@ func (c *Coach) checkContinuous(tr *track, t float64) {
 // fault raises a frame-by-frame fault: it is told (debounced) and, during an
 // ascent, held against the stroke.
 func (c *Coach) fault(tr *track, t float64, code models.Code) {
+	tr.spoken = true
 	id := tr.id
 	told := c.emit(t, code, &id)
 	if tr.asc != nil {
@@ -557,6 +583,7 @@ func (c *Coach) endAscent(tr *track, t float64, why endReason) {
 	if tr.lastReach {
 		tr.phase = models.PhaseAcross
 	}
+	tr.spoken = true
 	c.strokes = append(c.strokes, st)
 	c.pendStrokes = append(c.pendStrokes, st)
 	id := tr.id
