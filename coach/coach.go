@@ -87,8 +87,9 @@ func finite(x float64) bool { return !math.IsNaN(x) && !math.IsInf(x, 0) }
 // returns the hands in back coordinates with their smoothed speed and phase,
 // the strokes finished and the feedback raised in this frame.
 //
-// Hands are numbered by the coach, not by vision: 0 for the one that first
-// showed up on the receiver's left, 1 on the right. A detection is reported
+// Hands are numbered by the coach, not by vision: 0 for the one that settles
+// on the receiver's left, 1 on the right; a hand keeps its number while
+// lifted off and put down again. A detection is reported
 // as a hand from its third sighting on. A stroke is judged when its ascent is
 // over (turned back, left the back, or lost), which the smoothing lets the
 // coach see about a second later; its feedback is dated at the end of the
