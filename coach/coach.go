@@ -308,17 +308,6 @@ func (c *Coach) Strokes() []models.Stroke { return append([]models.Stroke(nil), 
 // Feedback returns every feedback given so far, in time order.
 func (c *Coach) Feedback() []models.Feedback { return append([]models.Feedback(nil), c.feedback...) }
 
-var advicePhrase = map[models.Code]string{
-	models.CodeTooFast:        "slow down on the way up",
-	models.CodeOnSpine:        "keep your hands off the spine, on the muscles beside it",
-	models.CodeNoCircles:      "make small gentle circles as you move up",
-	models.CodeStartLow:       "start each stroke at the lower back",
-	models.CodeReachShoulders: "go all the way up to the shoulders",
-	models.CodeWrongDirection: "stroke upward, not down the back",
-	models.CodeAvoidZone:      "stay clear of the marked areas",
-	models.CodeHandsLost:      "keep your hands in view of the camera",
-}
-
 // Summary sums up the session so far: duration, strokes, good strokes,
 // the number of times each code was told (good_stroke is counted in
 // GoodStrokes instead), a line of advice naming the most frequent fault, and
@@ -354,7 +343,7 @@ func (c *Coach) Summary() models.Summary {
 	best, bestN := models.Code(""), 0
 	for _, code := range models.AllCodes {
 		n := faults[code]*10 + s.Codes[code]
-		if advicePhrase[code] != "" && n > bestN {
+		if code.Advice() != "" && n > bestN {
 			best, bestN = code, n
 		}
 	}
@@ -362,11 +351,11 @@ func (c *Coach) Summary() models.Summary {
 	case s.Strokes == 0 && best == "":
 		s.Advice = "No strokes yet: start at the lower back and move slowly up to the shoulders, circling."
 	case s.Strokes == 0:
-		s.Advice = "No complete strokes yet; " + advicePhrase[best] + "."
+		s.Advice = "No complete strokes yet; " + best.Advice() + "."
 	case best == "":
 		s.Advice = fmt.Sprintf("%d of %d strokes were good; keep that slow, circling rhythm.", s.GoodStrokes, s.Strokes)
 	default:
-		s.Advice = fmt.Sprintf("%d of %d strokes were good; %s.", s.GoodStrokes, s.Strokes, advicePhrase[best])
+		s.Advice = fmt.Sprintf("%d of %d strokes were good; %s.", s.GoodStrokes, s.Strokes, best.Advice())
 	}
 	s.Coverage = &models.CoverageStats{LeftSeconds: round3(c.leftCov), RightSeconds: round3(c.rightCov)}
 	return s

@@ -42,6 +42,21 @@ var codeMessages = map[Code]string{
 	CodeStop:           "Stop — your partner asked to pause.",
 }
 
+var codeAdvice = map[Code]string{
+	CodeTooFast:        "slow down on the way up",
+	CodeOnSpine:        "keep your hands off the spine, on the muscles beside it",
+	CodeNoCircles:      "make small gentle circles as you move up",
+	CodeStartLow:       "start each stroke at the lower back",
+	CodeReachShoulders: "go all the way up to the shoulders",
+	CodeWrongDirection: "stroke upward, not down the back",
+	CodeAvoidZone:      "stay clear of the marked areas",
+	CodeHandsLost:      "keep your hands in view of the camera",
+}
+
+// Advice says in plain words what to change for a fault code, for
+// summaries ("slow down on the way up"); "" for codes that are no fault.
+func (c Code) Advice() string { return codeAdvice[c] }
+
 // Message returns the short human message for a code ("" for an unknown code).
 func (c Code) Message() string { return codeMessages[c] }
 

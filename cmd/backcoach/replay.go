@@ -85,6 +85,16 @@ func (v *visionFlags) options() (vision.Options, error) {
 	return opts, nil
 }
 
+// resolve checks the flags and loads the routine.
+func (v *visionFlags) resolve() (vision.Options, *coach.Routine, error) {
+	opts, err := v.options()
+	if err != nil {
+		return opts, nil, err
+	}
+	routine, err := v.loadRoutine()
+	return opts, routine, err
+}
+
 // loadRoutine loads --routine or the built-in routine.
 func (v *visionFlags) loadRoutine() (*coach.Routine, error) {
 	if v.routine == "" {
@@ -125,11 +135,7 @@ func runReplay(ctx context.Context, app *App, args []string) error {
 	if video == "" {
 		return badArgs("which video? usage: backcoach replay VIDEO --report FILE")
 	}
-	opts, err := vf.options()
-	if err != nil {
-		return err
-	}
-	routine, err := vf.loadRoutine()
+	opts, routine, err := vf.resolve()
 	if err != nil {
 		return err
 	}

@@ -22,6 +22,7 @@ import (
 	"github.com/backcoach/backcoach/models"
 	"github.com/backcoach/backcoach/vision"
 	"github.com/backcoach/backcoach/web"
+	"github.com/backcoach/backcoach/web/report"
 	"github.com/rs/zerolog"
 	"gocv.io/x/gocv"
 )
@@ -43,7 +44,7 @@ type ServeConfig struct {
 	Routine *coach.Routine
 	// Web is the HTTP server's configuration (listen address, token).
 	Web web.Config
-	// DataDir is where session logs go.
+	// DataDir is where session logs and their report pages go.
 	DataDir string
 	// JPEGQuality of the video sent to the page (default 70).
 	JPEGQuality int
@@ -82,11 +83,7 @@ func runServe(ctx context.Context, app *App, args []string) error {
 	if *loop && *video == "" {
 		return badArgs("--loop goes with --video FILE")
 	}
-	opts, err := vf.options()
-	if err != nil {
-		return err
-	}
-	routine, err := vf.loadRoutine()
+	opts, routine, err := vf.resolve()
 	if err != nil {
 		return err
 	}
@@ -188,8 +185,11 @@ func findDemo() (string, error) {
 	return "", errors.New("no camera found, and this copy of backcoach has no demo recording: plug in a camera, or play a video with --video FILE")
 }
 
-// Serve runs a live session until ctx ends: capture, vision, coach, the web
-// server and the session log. It writes the summary before returning.
+// Serve runs live sessions until ctx ends: capture, vision, coach, the web
+// server and the session log. The page's "Finish session" ends a session
+// (summary and report page) and "Start a new session" begins the next one.
+// It writes the summary, and the report of a coached session, before
+// returning.
 func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 	if cfg.Routine == nil {
 		cfg.Routine = coach.DefaultRoutine()
@@ -216,9 +216,13 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 			log.Warn().Str("type", string(m.Type)).Msg("dropped a browser message: the coach is busy")
 		}
 	}
+	wcfg.DataDir = cfg.DataDir // report pages are served from it
 	wcfg.Stats = func() map[string]any {
+		s.pressMu.Lock()
+		id := s.id
+		s.pressMu.Unlock()
 		return map[string]any{"frames_captured_skipped": s.capStats.skipped.Load(),
-			"source_openings": s.capStats.gen.Load(), "session": s.id}
+			"source_openings": s.capStats.gen.Load(), "session": id}
 	}
 	wcfg.Stats = withProcessStats(wcfg.Stats) // + rss_kb, open Mats (scripts/soak)
 	srv, err := web.NewServer(wcfg, log.With().Str("part", "web").Logger())
@@ -237,7 +241,7 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 	if err != nil {
 		return err
 	}
-	defer s.slog.Close()
+	defer func() { s.slog.Close() }() // the log of the last session
 	if err := srv.Listen(); err != nil {
 		return err
 	}
@@ -247,8 +251,7 @@ func Serve(ctx context.Context, cfg ServeConfig, log zerolog.Logger) error {
 	srvDone := make(chan error, 1)
 	go func() { srvDone <- srv.Serve(srvCtx) }()
 
-	s.logEvent(web.EventStart, map[string]any{"source": cfg.Spec.String(), "demo": cfg.Demo,
-		"routine": cfg.Routine.Name, "url": srv.URL()})
+	s.logStart()
 	s.publishHello()
 	s.publishStatus("")
 	log.Info().Str("session", id).Str("source", cfg.Spec.String()).Bool("demo", cfg.Demo).
@@ -314,7 +317,7 @@ waitCaptures:
 	st := s.hub.Stats()
 	log.Info().Int("frames", s.nframes).Int64("skipped_by_processing", s.capStats.skipped.Load()).
 		Int64("sent", st.Sent).Int64("dropped_frames", st.DroppedFrames).
-		Int64("slow_clients_cut", st.Disconnected).Str("log", s.slog.Path()).Msg("session finished")
+		Int64("slow_clients_cut", st.Disconnected).Str("log", s.slog.Path()).Str("report", s.reportFile).Msg("session finished")
 	return nil
 }
 
@@ -524,8 +527,9 @@ func (s *session) press(action string) float64 {
 	return t
 }
 
-// session is the state of one live session. Only the processing loop
-// touches it.
+// session is the state of the live session. Only the processing loop
+// touches it, except id, start and slog, which press reads on web
+// goroutines: the loop changes them (newSession) under pressMu.
 type session struct {
 	cfg   ServeConfig
 	log   zerolog.Logger
@@ -560,6 +564,24 @@ type session struct {
 	nframes       int
 	lastT         float64
 	noBackWarned  time.Time
+
+	// For the report page of the session (issue 6): the palm centres seen
+	// while coaching, and one JPEG of the back, without hands if one was
+	// seen. The still stays in memory and goes only into that report.
+	paths      []models.ReportFrame
+	still      []byte
+	stillClean bool
+	reportFile string // the last report page written ("" if none)
+}
+
+// maxReportFrames bounds the hand positions kept for the report (two hours
+// at 30 frames a second); later frames are left out of its paths.
+const maxReportFrames = 2 * 60 * 60 * 30
+
+// logStart writes the session log's first event.
+func (s *session) logStart() {
+	s.logEvent(web.EventStart, map[string]any{"source": s.cfg.Spec.String(), "demo": s.cfg.Demo,
+		"routine": s.cfg.Routine.Name, "url": s.srv.URL()})
 }
 
 // now is the session time in seconds (for a recording: its own clock).
@@ -759,7 +781,17 @@ func (s *session) track(m gocv.Mat, idx int, t float64) []byte {
 	back, _ := s.proc.Back()
 	s.ensureCoach()
 	fr := models.Frame{Type: models.MsgFrame, T: round3(t), I: idx, Hands: []models.HandState{}, Phase: models.PhaseIdle}
+	if !s.finished {
+		s.keepStill(m, len(obs.Hands) == 0)
+	}
 	if s.coach != nil && !s.finished {
+		if len(s.paths) < maxReportFrames {
+			rf := models.ReportFrame{I: idx, T: round3(t), Hands: make([]models.ReportPoint, 0, len(obs.Hands))}
+			for _, hd := range obs.Hands {
+				rf.Hands = append(rf.Hands, models.ReportPoint{X: round1(hd.X), Y: round1(hd.Y)})
+			}
+			s.paths = append(s.paths, rf)
+		}
 		up := s.coach.Observe(obs)
 		fr.Hands, fr.Phase = up.Hands, up.Phase
 		if fr.Hands == nil {
@@ -778,6 +810,20 @@ func (s *session) track(m gocv.Mat, idx int, t float64) []byte {
 		return nil
 	}
 	return b
+}
+
+// keepStill keeps a JPEG of the calibrated back for the report, like
+// replay does: the first frame, then the first one without hands.
+func (s *session) keepStill(m gocv.Mat, noHands bool) {
+	if s.stillClean || (s.still != nil && !noHands) {
+		return
+	}
+	jpg, err := vision.EncodeJPEG(m, 80)
+	if err != nil {
+		s.log.Warn().Err(err).Msg("still of the back for the report")
+		return
+	}
+	s.still, s.stillClean = jpg, noHands
 }
 
 // dropHeld closes the frames kept for calibration.
@@ -871,7 +917,59 @@ func (s *session) message(in inMsg) {
 		s.publishStatus("")
 	case models.MsgReceiver:
 		s.receiver(m.Action, in.t)
+	case models.MsgFinish:
+		if s.finished {
+			return // the summary (sticky) is already on every page
+		}
+		s.log.Info().Msg("the page finished the session")
+		s.finish()
+	case models.MsgNewSession:
+		if !s.finished {
+			s.log.Warn().Msg("ignored a new session: the current one is not finished")
+			return
+		}
+		if err := s.newSession(); err != nil {
+			s.log.Error().Err(err).Msg("start a new session")
+			s.publishStatus("A new session could not start: " + err.Error())
+		}
 	}
+}
+
+// newSession starts the next session after a finished one: a new id and
+// session log, the back found afresh, no zones, and the checklist again
+// (the page shows it when the hello's session changes).
+func (s *session) newSession() error {
+	id, err := newSessionID()
+	if err != nil {
+		return err
+	}
+	slog, err := web.OpenSessionLog(s.cfg.DataDir, id)
+	if err != nil {
+		return err
+	}
+	s.pressMu.Lock()
+	old := s.slog
+	s.id, s.slog, s.start = id, slog, time.Now()
+	s.stopped.Store(false)
+	s.pressMu.Unlock()
+	if err := old.Close(); err != nil {
+		s.log.Error().Err(err).Msg("close the finished session's log")
+	}
+	s.coach, s.earlier, s.sentEarly = nil, nil, nil
+	s.finished, s.coaching, s.zones = false, s.cfg.AutoStart, nil
+	s.paths, s.still, s.stillClean, s.reportFile = nil, nil, false, ""
+	if s.cfg.Spec.Live() {
+		s.lastT = 0 // a recording keeps its own clock, which never goes back
+	}
+	s.proc.Recalibrate()
+	s.dropHeld()
+	s.calibrated = false
+	s.hub.DropSticky("summary")
+	s.logStart()
+	s.log.Info().Str("session", id).Str("log", slog.Path()).Msg("new session started")
+	s.publishHello()
+	s.publishStatus("")
+	return nil
 }
 
 // feedbackKey identifies one feedback.
@@ -912,8 +1010,9 @@ func (s *session) receiver(action string, t float64) {
 	s.publishStatus("")
 }
 
-// finish closes the coaching session: last strokes, the summary (logged and
-// sent). It runs once.
+// finish closes the coaching session: last strokes, the summary (logged),
+// the report page when coaching ran, then the summary with the report's
+// address (sent). It runs once per session.
 func (s *session) finish() {
 	if s.finished {
 		return
@@ -928,7 +1027,21 @@ func (s *session) finish() {
 		sum = mergeSummary(sum, c.Summary(), i == len(s.earlier)-1)
 	}
 	s.logEvent(web.EventSummary, sum)
-	if err := s.hub.PublishSticky("summary", models.SummaryMsg{Type: models.MsgSummary, Summary: sum}); err != nil {
+	msg := models.SummaryMsg{Type: models.MsgSummary, Session: s.id, Summary: sum}
+	if s.coaching {
+		// The page is made from the log just written (the summary included).
+		page, err := report.WriteSessionHTML(s.slog.Path(), s.paths, s.still)
+		if err != nil {
+			s.log.Error().Err(err).Msg("write the session's report page")
+		} else {
+			s.reportFile = page
+			msg.Report = web.ReportPath(s.id)
+			s.log.Info().Str("report", page).Msg("session report written")
+		}
+	}
+	s.paths, s.still = nil, nil
+	s.publishHello()
+	if err := s.hub.PublishSticky("summary", msg); err != nil {
 		s.log.Error().Err(err).Msg("publish summary")
 	}
 	s.log.Info().Int("strokes", sum.Strokes).Int("good_strokes", sum.GoodStrokes).Msg("session summary")
@@ -940,7 +1053,7 @@ func (s *session) publishHello() {
 		Type: models.MsgHello, Session: s.id, Routine: routineInfo(s.cfg.Routine),
 		Width: s.width, Height: s.height, Demo: s.cfg.Demo, Source: s.cfg.Spec.String(),
 		Tracker: s.proc.TrackerName(), Zones: s.zones, Coaching: s.coaching, Stopped: s.stopped.Load(),
-		Remote: s.srv.RemoteURL(), Phone: s.srv.PhoneReachable(),
+		Remote: s.srv.RemoteURL(), Phone: s.srv.PhoneReachable(), Finished: s.finished,
 	}
 	if h.Zones == nil {
 		h.Zones = []models.Zone{}
@@ -1020,6 +1133,9 @@ func (s *session) recalibrate() {
 	s.proc.Recalibrate()
 	s.dropHeld()
 	s.calibrated = false
+	// The report draws the paths over the last calibration's view: what was
+	// seen before the camera moved would not line up with it.
+	s.paths, s.still, s.stillClean = nil, nil, false
 	s.logEvent(web.EventStatus, map[string]any{"recalibrating": true})
 	s.publishHello()
 	s.publishStatus("The camera moved — finding the back again. Keep still for a moment.")

@@ -199,18 +199,6 @@ func duration(rep *models.Report) float64 {
 	return d
 }
 
-// advicePhrase says what to change for each fault, in plain words.
-var advicePhrase = map[models.Code]string{
-	models.CodeTooFast:        "slow down on the way up",
-	models.CodeOnSpine:        "keep your hands off the spine, on the muscles beside it",
-	models.CodeNoCircles:      "make small gentle circles as you move up",
-	models.CodeStartLow:       "start each stroke at the lower back",
-	models.CodeReachShoulders: "go all the way up to the shoulders",
-	models.CodeWrongDirection: "stroke upward, not down the back",
-	models.CodeAvoidZone:      "stay clear of the marked areas",
-	models.CodeHandsLost:      "keep your hands in view of the camera",
-}
-
 // plainWords splits the summary into a headline ("4 of 6 strokes were good")
 // and advice ("slow down on the way up."). The coach's own advice wins when
 // the report carries it.
@@ -250,13 +238,13 @@ func plainWords(rep *models.Report, strokes, good int) (headline, advice string)
 	}
 	best, bestN := models.Code(""), 0
 	for _, c := range models.AllCodes {
-		if advicePhrase[c] != "" && faults[c] > bestN {
+		if c.Advice() != "" && faults[c] > bestN {
 			best, bestN = c, faults[c]
 		}
 	}
 	switch {
 	case best != "":
-		advice = advicePhrase[best] + "."
+		advice = best.Advice() + "."
 	case strokes == 0:
 		advice = "start at the lower back and move slowly up to the shoulders, circling."
 	default:
