@@ -12,7 +12,9 @@ import (
 // This file holds the websocket messages of DESIGN.md ("Websocket messages").
 // Every JSON message carries a "type". Server → browser: hello, frame,
 // stroke, feedback, receiver, status, summary. Browser → server: receiver
-// (from the remote), zones and start (from the overlay's checklist).
+// (from the remote), zones and start (from the overlay's checklist), finish
+// and new_session (from the overlay's "Finish session" and "Start a new
+// session" buttons).
 
 // MsgType is the "type" field of a websocket message.
 type MsgType string
@@ -30,6 +32,13 @@ const (
 	MsgZones MsgType = "zones"
 	// MsgStart (browser → server) says the checklist is done: coaching starts.
 	MsgStart MsgType = "start"
+	// MsgFinish (browser → server) ends the coaching session: the summary
+	// and the session's report page follow in a summary message.
+	MsgFinish MsgType = "finish"
+	// MsgNewSession (browser → server) starts a new session after a
+	// finished one: a new session log, the back found afresh, the checklist
+	// again.
+	MsgNewSession MsgType = "new_session"
 )
 
 // Receiver actions: what the person lying down can press on the remote.
@@ -89,6 +98,7 @@ type Hello struct {
 	Stopped  bool        `json:"stopped"`  // the receiver pressed stop
 	Remote   string      `json:"remote"`   // the remote page's address (token included)
 	Phone    bool        `json:"phone"`    // a phone on the home network can open the remote
+	Finished bool        `json:"finished"` // the session is finished (its summary follows)
 }
 
 // Frame is sent for every processed video frame (droppable, like the video).
@@ -142,6 +152,12 @@ type Status struct {
 // SummaryMsg carries the session summary (sent at the end).
 type SummaryMsg struct {
 	Type MsgType `json:"type"`
+	// Session is the id of the session it sums up.
+	Session string `json:"session,omitempty"`
+	// Report is the address of the session's report page on this server
+	// (such as /report/ID, without the access code); empty when none was
+	// written.
+	Report string `json:"report,omitempty"`
 	Summary
 }
 
@@ -229,9 +245,9 @@ func DecodeClient(data []byte) (ClientMsg, error) {
 			}
 		}
 		m.Zones = w.Zones
-	case MsgStart:
+	case MsgStart, MsgFinish, MsgNewSession:
 		if w.Action != nil || w.Zones != nil {
-			return bad("start message with extra fields")
+			return bad("%s message with extra fields", m.Type)
 		}
 	default:
 		return bad("unknown type %q", m.Type)

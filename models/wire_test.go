@@ -17,6 +17,8 @@ func TestDecodeClient(t *testing.T) {
 		{`{"type":"receiver","action":"stop"}`, models.ClientMsg{Type: models.MsgReceiver, Action: "stop"}},
 		{` {"type":"receiver","action":"lighter"} `, models.ClientMsg{Type: models.MsgReceiver, Action: "lighter"}},
 		{`{"type":"start"}`, models.ClientMsg{Type: models.MsgStart}},
+		{`{"type":"finish"}`, models.ClientMsg{Type: models.MsgFinish}},
+		{`{"type":"new_session"}`, models.ClientMsg{Type: models.MsgNewSession}},
 		{`{"type":"zones","zones":[]}`, models.ClientMsg{Type: models.MsgZones, Zones: []models.Zone{}}},
 	}
 	for _, g := range good {
@@ -38,6 +40,8 @@ func TestDecodeClient(t *testing.T) {
 		`{"type":"receiver","action":"harder"}`, `{"type":"receiver","action":"stop","x":1}`,
 		`{"type":"receiver","action":"stop"}{"type":"start"}`, `{"type":"receiver","action":"stop"`,
 		`{"type":"start","action":"stop"}`, `{"type":"zones"}`,
+		`{"type":"finish","action":"stop"}`, `{"type":"finish","zones":[]}`, `{"type":"finish","report":"x"}`,
+		`{"type":"new_session","action":"resume"}`, `{"type":"Finish"}`,
 		`{"type":"zones","zones":[{"points":[[0,0],[1,1]]}]}`,
 		`{"type":"zones","zones":[{"points":[[0,0],[1,1],[1e9,0]]}]}`,
 		`{"type":1}`, "\xff\xfe",
@@ -72,7 +76,7 @@ func TestServerMessagesHaveType(t *testing.T) {
 
 func FuzzDecodeClient(f *testing.F) {
 	for _, s := range []string{
-		`{"type":"receiver","action":"stop"}`, `{"type":"start"}`,
+		`{"type":"receiver","action":"stop"}`, `{"type":"start"}`, `{"type":"finish"}`, `{"type":"new_session"}`,
 		`{"type":"zones","zones":[{"points":[[0.1,0.2],[0.3,0.2],[0.2,0.4]]}]}`,
 		`{"type":"receiver","action":"stop","action":"firmer"}`, `{`, `[1,2]`,
 	} {
@@ -95,7 +99,10 @@ func FuzzDecodeClient(f *testing.F) {
 			if len(m.Zones) > models.MaxZones {
 				t.Fatalf("accepted %d zones", len(m.Zones))
 			}
-		case models.MsgStart:
+		case models.MsgStart, models.MsgFinish, models.MsgNewSession:
+			if m.Action != "" || m.Zones != nil {
+				t.Fatalf("%s message kept extra fields: %+v", m.Type, m)
+			}
 		default:
 			t.Fatalf("accepted type %q", m.Type)
 		}

@@ -15,4 +15,7 @@
 //     counted. The remote never gets video.
 //   - The pages are embedded and load nothing from the network.
 //   - The session log holds events, never pictures.
+//   - GET /report/ID serves a finished session's report page
+//     (DATA/session-ID.html, which holds one still of the back) behind the
+//     same checks; nothing else in the data folder is reachable.
 package web

@@ -178,6 +178,23 @@ func (h *Hub) Publish(msg any, kinds ...Kind) error {
 	return nil
 }
 
+// DropSticky forgets the kept message of key (a new session's pages must
+// not get the last session's summary); clients already sent it keep it.
+func (h *Hub) DropSticky(key string) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if _, ok := h.sticky[key]; !ok {
+		return
+	}
+	delete(h.sticky, key)
+	for i, k := range h.stickyK {
+		if k == key {
+			h.stickyK = append(h.stickyK[:i:i], h.stickyK[i+1:]...)
+			break
+		}
+	}
+}
+
 // PublishSticky publishes a JSON message to every client and keeps it: a
 // client that connects later gets the latest sticky message of each key
 // first (the hello snapshot, the current status).

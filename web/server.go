@@ -50,6 +50,9 @@ type Config struct {
 	OnMessage func(kind Kind, m models.ClientMsg)
 	// Stats, if set, adds the pipeline's counters to GET /stats.
 	Stats func() map[string]any
+	// DataDir is the data folder holding the session logs and their report
+	// pages (session-ID.html), served at /report/ID. Empty: no reports.
+	DataDir string
 	// ReceiverRate is how many receiver presses per second one client may
 	// send (default 5, with a burst of 10); a flood beyond twice that closes
 	// the connection.
@@ -226,6 +229,7 @@ func (s *Server) routes() http.Handler {
 	mux.HandleFunc("GET /ws", s.ws(Overlay))
 	mux.HandleFunc("GET /ws/remote", s.ws(Remote))
 	mux.HandleFunc("GET /stats", s.stats)
+	mux.HandleFunc("GET /report/{id}", s.report)
 	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
 		fmt.Fprintln(w, "ok")

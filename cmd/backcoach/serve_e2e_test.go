@@ -23,7 +23,10 @@ const chromiumPath = "/usr/bin/chromium"
 // TestServeEndToEnd runs serve on a testdata video, opens the overlay and
 // the remote in headless Chromium, goes through the checklist, checks that
 // the hands are drawn and the video's expected feedback codes appear, and
-// that stop on the remote shows STOP on the overlay within 1 s.
+// that stop on the remote shows STOP on the overlay within 1 s. Then it
+// finishes the session from the page (serve_finish_e2e_test.go): the
+// summary links to the report page, which loads with the same counts; a new
+// session starts from the checklist; Ctrl-C reports that one too.
 func TestServeEndToEnd(t *testing.T) {
 	if _, err := os.Stat(chromiumPath); err != nil {
 		t.Skip("chromium is not installed (apt-get install chromium)")
@@ -62,7 +65,9 @@ func TestServeEndToEnd(t *testing.T) {
 		t.Fatalf("the replay of %s produced none of the expected codes; nothing to check", video)
 	}
 	matsBefore := serveMatCount()
-	rs := startServe(t, video, false, nil)
+	// The video loops, so that the session is still running when the page
+	// finishes it (a recording that ends finishes the session by itself).
+	rs := startServeWith(t, video, false, nil, func(c *ServeConfig) { c.Loop = true })
 
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath(chromiumPath),
@@ -263,17 +268,45 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	screenshot(t, overlay, "overlay-stop.png")
 
-	// The session log has the receiver's stop and, after shutdown, the summary.
+	// Finish the session from the page: the summary, the report's link, the
+	// report itself; then a new session.
+	first := finishFromPage(t, rs, overlay, listenJS)
+	second := newSessionFromPage(t, overlay, first)
+
+	// Ctrl-C ends the second session (coached: the checklist was done
+	// again): it gets its summary and report page too.
 	rs.stop(t)
 	if after := serveMatCount(); after != matsBefore {
 		t.Errorf("open Mats: %d before serve, %d after: a Mat leaked", matsBefore, after)
 	}
 	logs, _ := filepath.Glob(filepath.Join(rs.data, "session-*.jsonl"))
-	if len(logs) != 1 {
-		t.Fatalf("want one session log, found %v", logs)
+	if len(logs) != 2 {
+		t.Fatalf("want two session logs (finished, then a new session), found %v", logs)
 	}
+	for _, id := range []string{first, second} {
+		if _, err := os.Stat(filepath.Join(rs.data, "session-"+id+".html")); err != nil {
+			t.Errorf("session %s has no report page: %v", id, err)
+		}
+		if n := countEvents(t, filepath.Join(rs.data, "session-"+id+".jsonl"))["summary"]; n != 1 {
+			t.Errorf("session %s: %d summaries in its log, want 1", id, n)
+		}
+	}
+
+	// The first session's log has the receiver's stop and the summary.
+	events := countEvents(t, filepath.Join(rs.data, "session-"+first+".jsonl"))
+	for _, e := range []string{"start", "calibration", "coaching", "feedback", "receiver", "summary"} {
+		if events[e] == 0 {
+			t.Errorf("session log has no %q event (%v)", e, events)
+		}
+	}
+}
+
+// countEvents counts the events of a session log by name; every line must
+// be JSON.
+func countEvents(t *testing.T, path string) map[string]int {
+	t.Helper()
 	events := map[string]int{}
-	f, err := os.Open(logs[0])
+	f, err := os.Open(path)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -288,11 +321,10 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 		events[e.Event]++
 	}
-	for _, e := range []string{"start", "calibration", "coaching", "feedback", "receiver", "summary"} {
-		if events[e] == 0 {
-			t.Errorf("session log has no %q event (%v)", e, events)
-		}
+	if err := sc.Err(); err != nil {
+		t.Fatalf("read %s: %v", path, err)
 	}
+	return events
 }
 
 // screenshot saves the page to artifacts/NAME at the repository root.

@@ -86,6 +86,12 @@ type runningServe struct {
 // startServe runs Serve on a video in the background and waits for its URL.
 func startServe(tb testing.TB, video string, autoStart bool, onSent func(time.Time)) *runningServe {
 	tb.Helper()
+	return startServeWith(tb, video, autoStart, onSent, nil)
+}
+
+// startServeWith is startServe with a last say on the configuration.
+func startServeWith(tb testing.TB, video string, autoStart bool, onSent func(time.Time), tweak func(*ServeConfig)) *runningServe {
+	tb.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	rs := &runningServe{cancel: cancel, done: make(chan error, 1), data: tb.TempDir()}
 	ready := make(chan string, 1)
@@ -96,6 +102,9 @@ func startServe(tb testing.TB, video string, autoStart bool, onSent func(time.Ti
 		DataDir:   rs.data,
 		AutoStart: autoStart,
 		OnReady:   func(u string) { ready <- u },
+	}
+	if tweak != nil {
+		tweak(&cfg)
 	}
 	log := zerolog.Nop()
 	if testing.Verbose() {

@@ -9,7 +9,7 @@
     hands: [], phase: 'idle', t: 0, image: null, trails: {}, zones: [],
     strokes: 0, good: 0, cover: new Float32Array(12 * 10), left: 0, right: 0,
     lastT: null, stepPhase: null, stepStart: 0, coachStart: null, lastOil: null,
-    codes: {}, frames: 0,
+    codes: {}, frames: 0, finished: false, summary: null,
   };
   window.backcoach = st; // for tests and the curious
 
@@ -66,11 +66,12 @@
 
   const handlers = {
     hello(m) {
-      st.hello = m; st.back = m.back || null; st.routine = m.routine; st.zones = m.zones || [];
+      if (st.hello && st.hello.session !== m.session) resetSession();
+      st.hello = m; st.finished = !!m.finished; st.back = m.back || null; st.routine = m.routine; st.zones = m.zones || [];
       if (view.width !== m.width || view.height !== m.height) { view.width = m.width || 640; view.height = m.height || 480; }
       $('demo').hidden = !m.demo;
       $('calib').hidden = !!m.back;
-      setCoaching(m.coaching); setStopped(m.stopped);
+      setCoaching(m.coaching); setStopped(m.stopped); showFinish();
       $('qr').src = '/qr.png' + location.search;
       $('remoteHint').textContent = m.phone ? 'Open on a phone on the same Wi-Fi.'
         : 'Only this computer can open it now. To use a phone, restart with --listen 0.0.0.0:8080 --token (any secret word).';
@@ -85,7 +86,7 @@
       for (const h of st.hands) {
         const tr = st.trails[h.id] || (st.trails[h.id] = []);
         tr.push([h.x, h.y]); if (tr.length > 45) tr.shift();
-        if (st.coaching && !st.stopped && dt > 0) addCoverage(h, dt);
+        if (st.coaching && !st.finished && !st.stopped && dt > 0) addCoverage(h, dt);
       }
       for (const id of Object.keys(st.trails)) if (!st.hands.some((h) => String(h.id) === id)) {
         st.trails[id].shift(); if (!st.trails[id].length) delete st.trails[id];
@@ -111,15 +112,60 @@
       if (m.coaching !== undefined) setCoaching(m.coaching);
     },
     summary(m) {
-      const codes = Object.entries(m.codes || {}).map(([c, n]) => c.replace(/_/g, ' ') + ': ' + n).join(', ');
-      $('summaryText').innerHTML = '';
-      const p = document.createElement('p');
-      p.textContent = `${m.strokes} strokes, ${m.good_strokes} good, over ${fmtTime(m.duration)}.` + (codes ? ' Notes: ' + codes + '.' : '');
-      $('summaryText').appendChild(p);
-      if (m.advice) { const a = document.createElement('p'); a.textContent = m.advice; $('summaryText').appendChild(a); }
+      if (st.hello && m.session && m.session !== st.hello.session) return; // an earlier session's
+      st.finished = true; st.summary = m; showFinish();
+      $('finishAsk').hidden = true; $('check').hidden = true;
+      $('sumHeadline').textContent = m.advice || `${m.strokes} strokes, ${m.good_strokes} of them good.`;
+      $('sumStrokes').textContent = m.strokes || 0; $('sumGood').textContent = m.good_strokes || 0;
+      $('sumTime').textContent = fmtTime(m.duration);
+      const words = (list) => list.sort((a, b) => b[1] - a[1])
+        .map(([c, n]) => (noteWords[c] || c.replace(/_/g, ' ')) + (n > 1 ? ' (' + n + '×)' : '')).join(', ');
+      const codes = Object.entries(m.codes || {}).filter(([c, n]) => n > 0 && c !== 'good_stroke');
+      const coachNotes = codes.filter(([c]) => !partnerCodes[c]), partner = codes.filter(([c]) => partnerCodes[c]);
+      $('sumNotes').textContent = (coachNotes.length ? 'To work on next time: ' + words(coachNotes) + '. ' : '') +
+        (partner.length ? 'Your partner pressed ' + words(partner) + '.' : '');
+      $('stop').hidden = true; // nothing to pause any more
+      $('say').className = 'card say good'; $('say').dataset.code = '';
+      $('sayText').textContent = 'Session finished. Thank you!';
+      $('reportBox').hidden = !m.report; $('noReport').hidden = !!m.report;
+      if (m.report) $('reportLink').href = m.report + location.search; // the access code, when there is one
+      $('newSession').disabled = false; $('newSession').textContent = 'Start a new session';
       $('summary').hidden = false;
+      speak('Session finished. ' + (m.advice || ''));
     },
   };
+
+  // ---------- finishing and starting over ----------
+  const noteWords = {
+    too_fast: 'going too fast', on_spine: 'hands on the spine', no_circles: 'no small circles',
+    start_low: 'not starting at the lower back', reach_shoulders: 'not reaching the shoulders',
+    wrong_direction: 'sliding down the back', avoid_zone: 'touching a marked area',
+    hands_lost: 'hands out of view',
+    lighter: 'lighter', firmer: 'firmer', stop: 'stop',
+  };
+  const partnerCodes = {lighter: true, firmer: true, stop: true};
+  function showFinish() { $('finishBtn').hidden = !st.coaching || st.finished; }
+  $('finishBtn').addEventListener('click', () => { $('finishAsk').hidden = false; $('finishYes').focus(); });
+  $('finishNo').addEventListener('click', () => { $('finishAsk').hidden = true; });
+  $('finishYes').addEventListener('click', () => {
+    $('finishAsk').hidden = true; send({type: 'finish'});
+    $('finishBtn').hidden = true; // the summary follows
+  });
+  $('newSession').addEventListener('click', () => {
+    $('newSession').disabled = true; $('newSession').textContent = 'Starting…';
+    send({type: 'new_session'}); // the next hello (a new session) brings the checklist back
+  });
+  // resetSession clears what the page counted for the last session.
+  function resetSession() {
+    Object.assign(st, {strokes: 0, good: 0, left: 0, right: 0, codes: {}, trails: {}, zones: [], coachStart: null,
+      lastOil: null, stepPhase: null, finished: false, summary: null});
+    st.cover.fill(0);
+    $('nStrokes').textContent = '0'; $('nGood').textContent = '0';
+    $('log').innerHTML = ''; $('say').className = 'card say neutral'; $('sayText').textContent = 'Go through the checklist to begin.';
+    $('summary').hidden = true; $('finishAsk').hidden = true;
+    boxes.forEach((b) => { b.checked = false; }); checkReady();
+    drawBackDraw(); drawCoverage();
+  }
 
   // ---------- feedback ----------
   const tone = {good_stroke: 'good', lighter: 'warn', firmer: 'warn', stop: 'bad', on_spine: 'bad', avoid_zone: 'bad', too_fast: 'warn', hands_lost: 'warn'};
@@ -153,12 +199,12 @@
   function setStopped(s) {
     const was = st.stopped; st.stopped = s;
     document.body.dataset.stopped = String(s);
-    $('stop').hidden = !s;
-    if (s && !was) speak('Stop. Your partner asked to pause.', true);
+    $('stop').hidden = !s || st.finished;
+    if (s && !was && !st.finished) speak('Stop. Your partner asked to pause.', true);
   }
   function setCoaching(c) {
     st.coaching = !!c; document.body.dataset.coaching = String(st.coaching);
-    $('check').hidden = st.coaching;
+    $('check').hidden = st.coaching || st.finished; showFinish();
     if (st.coaching && st.coachStart == null) { st.coachStart = performance.now(); st.lastOil = performance.now(); $('sayText').textContent = 'Both hands on the lower back, beside the spine. Move up slowly, in small circles.'; }
   }
   $('resume').addEventListener('click', () => send({type: 'receiver', action: 'resume'}));
@@ -192,7 +238,7 @@
       tick();
     }
     const every = ((st.routine && st.routine.oil_reminder) || 240) * 1000;
-    if (st.coaching && !st.stopped && st.lastOil != null && now - st.lastOil > every) {
+    if (st.coaching && !st.finished && !st.stopped && st.lastOil != null && now - st.lastOil > every) {
       st.lastOil = now; $('oil').hidden = false; speak('Time for a little more warm oil.');
       setTimeout(() => { $('oil').hidden = true; }, 12000);
     }
@@ -257,7 +303,7 @@
       ctx.lineWidth = 4 * s; ctx.strokeStyle = c; ctx.fillStyle = c + '55';
       ctx.beginPath(); ctx.arc(h.x, h.y, 18 * s, 0, Math.PI * 2); ctx.fill(); ctx.stroke();
     }
-    const label = st.stopped ? 'Paused' : !st.coaching ? 'Checklist first' : (steps[st.phase] || steps.idle)[0];
+    const label = st.finished ? 'Session finished' : st.stopped ? 'Paused' : !st.coaching ? 'Checklist first' : (steps[st.phase] || steps.idle)[0];
     $('phase').textContent = st.back ? label : 'Finding the back…';
   }
 
