@@ -52,6 +52,9 @@ type ServeConfig struct {
 	AutoStart bool
 	// OnReady, if set, is called with the overlay's URL once serving.
 	OnReady func(url string)
+	// OnReport, if set, is called with the path of each session's report
+	// page once it is written (on the processing loop: it must be quick).
+	OnReport func(path string)
 }
 
 func runServe(ctx context.Context, app *App, args []string) error {
@@ -122,7 +125,10 @@ func runServe(ctx context.Context, app *App, args []string) error {
 		if cfg.Web.Token == "" {
 			fmt.Fprintln(app.Stdout, "The phone remote works on this computer only; to use a phone on your Wi-Fi, restart with --listen 0.0.0.0:8080 --token SOMESECRET.")
 		}
-		fmt.Fprintln(app.Stdout, "Press Ctrl-C to finish the session.")
+		fmt.Fprintln(app.Stdout, "Press Finish session on the page (or Ctrl-C here) to end the session and get its report.")
+	}
+	cfg.OnReport = func(path string) {
+		fmt.Fprintf(app.Stdout, "The session's report (it includes one picture of the back and stays on this computer):\n\n    %s\n\n", path)
 	}
 	return Serve(ctx, cfg, app.Log)
 }
@@ -1034,9 +1040,16 @@ func (s *session) finish() {
 		if err != nil {
 			s.log.Error().Err(err).Msg("write the session's report page")
 		} else {
+			// It holds a picture of the back: the owner's eyes only, like the log.
+			if err := os.Chmod(page, 0o600); err != nil {
+				s.log.Warn().Err(err).Msg("make the report page private")
+			}
 			s.reportFile = page
 			msg.Report = web.ReportPath(s.id)
 			s.log.Info().Str("report", page).Msg("session report written")
+			if s.cfg.OnReport != nil {
+				s.cfg.OnReport(page)
+			}
 		}
 	}
 	s.paths, s.still = nil, nil
