@@ -312,8 +312,8 @@ func TestServeUnderAttack(t *testing.T) {
 	if actions["lighter"] != 3 {
 		t.Errorf("the calm remote's 3 presses: %d logged", actions["lighter"])
 	}
-	if actions["firmer"] > 11 {
-		t.Errorf("%d flooded presses were logged, want at most the burst", actions["firmer"])
+	if actions["firmer"] > 2*5+5 { // the burst, plus what refills while a busy machine reads the flood
+		t.Errorf("%d flooded presses were logged, want about the burst (10)", actions["firmer"])
 	}
 	if summary != 1 {
 		t.Errorf("%d summaries in the log, want 1", summary)
