@@ -157,18 +157,6 @@ func watchPage(c *websocket.Conn) *pageState {
 	return p
 }
 
-// waitUntil polls ok every 50 ms for up to within.
-func waitUntil(t *testing.T, what string, within time.Duration, ok func() bool) {
-	t.Helper()
-	deadline := time.Now().Add(within)
-	for !ok() {
-		if time.Now().After(deadline) {
-			t.Fatalf("%s: not within %v", what, within)
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-}
-
 // wsCloseCode waits for the server to close c and returns the close code
 // (0 when the connection just ended).
 func wsCloseCode(t *testing.T, c *websocket.Conn, what string) int {
@@ -212,7 +200,7 @@ func TestServeUnderAttack(t *testing.T) {
 		t.Fatalf("the printed address %q does not carry the token", fs.url)
 	}
 	page := watchPage(fs.dialWS(t, "/ws", token))
-	waitUntil(t, "frames on the page", 90*time.Second, func() bool { n, _ := page.get(); return n > 10 })
+	pollUntil(t, "frames on the page", 90*time.Second, func() bool { n, _ := page.get(); return n > 10 })
 
 	// Strangers.
 	status := func(path string, mod func(*http.Request)) int {
@@ -274,7 +262,7 @@ func TestServeUnderAttack(t *testing.T) {
 	}
 	// The pipeline goes on.
 	n0, _ := page.get()
-	waitUntil(t, "frames after the attacks", 60*time.Second, func() bool { n, _ := page.get(); return n > n0+30 })
+	pollUntil(t, "frames after the attacks", 60*time.Second, func() bool { n, _ := page.get(); return n > n0+30 })
 
 	logPath := func() string {
 		m, _ := filepath.Glob(filepath.Join(fs.data, "session-*.jsonl"))
@@ -283,7 +271,7 @@ func TestServeUnderAttack(t *testing.T) {
 		}
 		return m[0]
 	}()
-	waitUntil(t, "the calm presses in the log", 30*time.Second, func() bool {
+	pollUntil(t, "the calm presses in the log", 30*time.Second, func() bool {
 		b, _ := os.ReadFile(logPath)
 		return strings.Count(string(b), `"action":"lighter"`) >= 3
 	})
@@ -381,8 +369,8 @@ func TestServeCameraHangsAtOpen(t *testing.T) {
 
 	fs := startFaultServe(t, vision.SourceSpec{URL: "http://" + addr + "/video.mjpg"}, "")
 	page := watchPage(fs.dialWS(t, "/ws", ""))
-	waitUntil(t, "the capture trying the stream", 30*time.Second, func() bool { return accepted.Load() > 0 })
-	waitUntil(t, "camera lost on the page", 30*time.Second, func() bool { _, cam := page.get(); return cam == "lost" })
+	pollUntil(t, "the capture trying the stream", 30*time.Second, func() bool { return accepted.Load() > 0 })
+	pollUntil(t, "camera lost on the page", 30*time.Second, func() bool { _, cam := page.get(); return cam == "lost" })
 	// Nothing is frozen: the server answers while the open hangs.
 	for i := 0; i < 3; i++ {
 		client := http.Client{Timeout: 10 * time.Second}
@@ -397,7 +385,7 @@ func TestServeCameraHangsAtOpen(t *testing.T) {
 	// The hanging open is given up after the open timeout (5 s; FFmpeg's
 	// own default was 30 s) and tried again. The bound is generous for a
 	// busy machine but well below 30 s.
-	waitUntil(t, "a second try at the stream", 90*time.Second, func() bool { return accepted.Load() >= 2 })
+	pollUntil(t, "a second try at the stream", 90*time.Second, func() bool { return accepted.Load() >= 2 })
 	retry := time.Duration(acceptedAt[1].Load() - acceptedAt[0].Load())
 	t.Logf("the hanging open was given up and retried after %v (open timeout %v)", retry.Round(100*time.Millisecond), vision.OpenTimeout)
 	if retry > 20*time.Second {
@@ -409,7 +397,7 @@ func TestServeCameraHangsAtOpen(t *testing.T) {
 	cam := &mjpegCamera{addr: addr}
 	cam.start(t, frames)
 	defer cam.cut()
-	waitUntil(t, "camera back and frames flowing", 90*time.Second, func() bool {
+	pollUntil(t, "camera back and frames flowing", 90*time.Second, func() bool {
 		n, c := page.get()
 		return c == "ok" && n > 30
 	})
