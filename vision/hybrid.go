@@ -122,6 +122,7 @@ type hybridTrack struct {
 	misses    int
 	lastPass  int // frame number of the last landmark pass
 	confirmed bool
+	origin    string // what found the hand: detector, headward, proposal, mirror
 }
 
 const (
@@ -132,6 +133,13 @@ const (
 	// palm width apart; landmarks on the fingers of a followed hand land
 	// about half a width from it).
 	sameHand = 0.8
+	// cropPalmScore is the detector score a palm needs on a square of the
+	// back (MediaPipe's 0.5 on the whole frame).
+	cropPalmScore = 0.3
+	// newHandPresence is the landmark presence a hand needs on its first
+	// passes, before it is reported: body skin (a shoulder, an upper arm)
+	// can pass 0.9 now and then, hands score 0.98 and more.
+	newHandPresence = 0.98
 )
 
 // NewHybridTracker makes a hybrid tracker: a classic tracker primed with the
@@ -261,7 +269,7 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 				break
 			}
 			budget--
-			if !h.tryNew(frame, proposalROI(d, h.palmW), t) {
+			if !h.tryNew(frame, proposalROI(d, h.palmW), t, "proposal") {
 				h.rejected = append(h.rejected, rejection{at: d.Center, frame: h.frames})
 			}
 		}
@@ -272,11 +280,16 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 		h.lastMirror = h.frames
 		if roi, ok := h.mirrorROI(h.tracks[0], t); ok {
 			budget--
-			h.tryNew(frame, roi, t)
+			h.tryNew(frame, roi, t, "mirror")
 		}
 	}
 	if len(h.tracks) < maxHands && (h.lastDetect == 0 || h.lost || h.frames-h.lastDetect >= h.cfg.DetectEvery) {
-		h.detect(frame, t, max(budget, 1), h.detectRegion(frame.Cols(), frame.Rows()))
+		// Nothing else to spend the landmark passes on: verify more palms.
+		n := max(budget, 2)
+		if len(h.tracks) == 0 {
+			n = max(budget, 4)
+		}
+		h.detect(frame, t, n, h.detectRegion(frame.Cols(), frame.Rows()))
 	}
 	h.lost = false
 	return h.report(t, frame.Cols(), frame.Rows())
@@ -299,7 +312,11 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 		roi.Center.Y += tr.vel.Y * dt
 	}
 	tr.lastPass = h.frames
-	res, ok := h.landmarks(frame, roi)
+	need := h.cfg.MinPresence
+	if !tr.confirmed {
+		need = math.Max(need, newHandPresence)
+	}
+	res, ok := h.landmarks(frame, roi, need)
 	if !ok {
 		tr.misses++
 		tr.pos, tr.posT = tr.predict(t), t
@@ -324,12 +341,14 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 }
 
 // landmarks runs the landmark model and says whether it saw a plausible hand.
-func (h *HybridTracker) landmarks(frame gocv.Mat, roi handmodel.ROI) (handmodel.Result, bool) {
+// A new hand needs minPresence until it is confirmed, a followed one
+// MinPresence.
+func (h *HybridTracker) landmarks(frame gocv.Mat, roi handmodel.ROI, minPresence float64) (handmodel.Result, bool) {
 	start := time.Now()
 	res, err := h.hm.Landmarks(frame, roi)
 	h.stats.Landmark += time.Since(start)
 	h.stats.Landmarks++
-	if err != nil || res.Presence < h.cfg.MinPresence {
+	if err != nil || res.Presence < minPresence {
 		h.stats.Rejected++
 		return res, false
 	}
@@ -363,24 +382,47 @@ func smoothWidth(old, w float64) float64 {
 
 // tryNew verifies a candidate ROI and starts a track when it holds a hand
 // that no track follows yet.
-func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64) bool {
-	res, ok := h.landmarks(frame, roi)
+func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, origin string) bool {
+	res, ok := h.landmarks(frame, roi, math.Max(h.cfg.MinPresence, newHandPresence))
 	if !ok {
 		return false
 	}
 	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
 	w := handWidth(res)
 	for _, tr := range h.tracks {
-		if tr.predict(t).Dist(c) < sameHand*math.Max(w, tr.width) {
+		if tr.predict(t).Dist(c) < sameHand*math.Max(w, tr.width) || onForearm(tr, c, t) {
 			return false
 		}
 	}
 	h.tracks = append(h.tracks, &hybridTrack{
 		id: h.nextID, roi: res.Next, roiT: t, pos: c, posT: t,
-		width: w, presence: res.Presence, last: res, hits: 1, lastPass: h.frames,
+		width: w, presence: res.Presence, last: res, hits: 1, lastPass: h.frames, origin: origin,
 	})
 	h.nextID++
 	return true
+}
+
+// onForearm reports whether p lies on the forearm of the followed hand tr:
+// beyond its wrist, along the knuckle → wrist line, where the landmark model
+// may see a second "hand".
+func onForearm(tr *hybridTrack, p models.Point, t float64) bool {
+	if tr.last.Presence == 0 {
+		return false
+	}
+	shift := tr.predict(t).Sub(tr.pos)
+	w := tr.last.Points[handmodel.Wrist]
+	k := tr.last.Points[handmodel.MiddleMCP]
+	wrist := models.Point{X: w.X, Y: w.Y}.Add(shift)
+	ax, ay := w.X-k.X, w.Y-k.Y
+	length := math.Hypot(ax, ay)
+	if length < 1 {
+		return false
+	}
+	ax, ay = ax/length, ay/length
+	q := p.Sub(wrist)
+	along := q.X*ax + q.Y*ay
+	across := math.Abs(q.X*ay - q.Y*ax)
+	return along > 0.3*length && along < 3*length && across < 0.5*length
 }
 
 // detectRegion picks where the next palm detection looks: the whole frame,
@@ -402,9 +444,9 @@ func (h *HybridTracker) detectRegion(w, ht int) image.Rectangle {
 		if u < 0 {
 			side = 1
 		}
-		cycle = []spot{{side * 0.45, 0.3}, {side * 0.45, 0.75}, {}}
+		cycle = []spot{{side * 0.45, 0.2}, {side * 0.45, 0.7}, {}}
 	} else {
-		cycle = []spot{{}, {-0.45, 0.3}, {0.45, 0.3}, {-0.45, 0.75}, {0.45, 0.75}}
+		cycle = []spot{{}, {-0.45, 0.2}, {0.45, 0.2}, {-0.45, 0.7}, {0.45, 0.7}}
 	}
 	sp := cycle[k%len(cycle)]
 	if sp == (spot{}) {
@@ -465,6 +507,12 @@ func (h *HybridTracker) mirrorROI(tr *hybridTrack, t float64) (handmodel.ROI, bo
 // n palms that no track follows yet.
 func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectangle) {
 	start := time.Now()
+	// On a square of the back the hand is larger and every palm is checked
+	// by the landmark model: accept weaker detector scores there.
+	if r != image.Rect(0, 0, frame.Cols(), frame.Rows()) {
+		h.hm.SetPalmThreshold(cropPalmScore)
+		defer h.hm.SetPalmThreshold(0)
+	}
 	palms, err := h.hm.DetectPalmsIn(frame, r)
 	h.stats.Detect += time.Since(start)
 	h.stats.Detections++
@@ -488,8 +536,27 @@ func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectang
 			continue
 		}
 		n--
-		h.tryNew(frame, p.ROI(), t)
+		if h.tryNew(frame, p.ROI(), t, "detector") || n == 0 {
+			continue
+		}
+		// The detector's keypoints are poor on small hands: try again with
+		// a hand of the expected size whose fingers point to the head, as
+		// in most strokes.
+		n--
+		h.tryNew(frame, h.headwardROI(c), t, "headward")
 	}
+}
+
+// headwardROI is the landmark ROI for a hand centred at c whose fingers
+// point toward the receiver's head, of the expected palm width.
+func (h *HybridTracker) headwardROI(c models.Point) handmodel.ROI {
+	dir := models.Point{X: 0, Y: -1}
+	if h.back.Valid() {
+		dir = h.back.SpineTop.Sub(h.back.SpineBottom).Scale(1 / h.back.Length())
+	}
+	c = c.Add(dir.Scale(0.15 * h.palmW))
+	angle := math.Pi/2 - math.Atan2(-dir.Y, dir.X)
+	return handmodel.ROI{Center: handmodel.Point{X: c.X, Y: c.Y}, Size: 3 * h.palmW, Angle: angle}
 }
 
 // freeProposals returns the classic proposals that no followed hand

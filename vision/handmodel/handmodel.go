@@ -25,6 +25,7 @@ type Models struct {
 	anchors  []anchor
 	dir      string
 	closed   bool
+	minScore float64 // palm score threshold (0: MinPalmScore)
 }
 
 // Missing lists the model files that dir lacks (empty when both are there).

@@ -62,6 +62,23 @@ const (
 	PalmNMS = 0.3
 )
 
+// SetPalmThreshold sets the lowest detector score DetectPalms keeps (0 or
+// less restores MinPalmScore). A caller that verifies every palm with the
+// landmark model can go lower to find small or unusual hands.
+func (m *Models) SetPalmThreshold(s float64) {
+	if !(s > 0 && s < 1) {
+		s = 0
+	}
+	m.minScore = s
+}
+
+func (m *Models) palmThreshold() float64 {
+	if m.minScore > 0 {
+		return m.minScore
+	}
+	return MinPalmScore
+}
+
 func sigmoid(x float64) float64 {
 	x = math.Max(-100, math.Min(100, x))
 	return 1 / (1 + math.Exp(-x))
@@ -94,7 +111,7 @@ func (m *Models) DetectPalmsIn(frame gocv.Mat, r image.Rectangle) ([]Palm, error
 }
 
 // DetectPalms runs the palm detector on a whole BGR frame and returns the
-// palms with a score of at least MinPalmScore after non-maximum suppression,
+// palms with a score of at least MinPalmScore (see SetPalmThreshold) after non-maximum suppression,
 // best first.
 func (m *Models) DetectPalms(frame gocv.Mat) ([]Palm, error) {
 	if m == nil || m.closed {
@@ -156,7 +173,7 @@ func (m *Models) DetectPalms(frame gocv.Mat) ([]Palm, error) {
 	var confs []float32
 	for i, a := range m.anchors {
 		s := sigmoid(float64(scores[i]))
-		if s < MinPalmScore {
+		if s < m.palmThreshold() {
 			continue
 		}
 		r := regs[i*18 : i*18+18]
@@ -183,7 +200,7 @@ func (m *Models) DetectPalms(frame gocv.Mat) ([]Palm, error) {
 	for i := range keep {
 		keep[i] = -1
 	}
-	gocv.NMSBoxes(rects, confs, float32(MinPalmScore), float32(PalmNMS), keep)
+	gocv.NMSBoxes(rects, confs, float32(m.palmThreshold()), float32(PalmNMS), keep)
 	out := make([]Palm, 0, 4)
 	for _, k := range keep {
 		if k >= 0 && k < len(palms) {

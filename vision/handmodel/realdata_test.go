@@ -287,6 +287,17 @@ func TestDetectPalmsIn(t *testing.T) {
 	if err != nil || res.Presence < 0.9 {
 		t.Errorf("landmarks from the region's palm: presence %.2f, %v", res.Presence, err)
 	}
+	m.SetPalmThreshold(0.2)
+	low, err := m.DetectPalmsIn(frames[0], r)
+	m.SetPalmThreshold(0)
+	if err != nil || len(low) < len(part) {
+		t.Errorf("threshold 0.2: %d palms (%v), want at least the %d of threshold 0.5", len(low), err, len(part))
+	}
+	for _, p := range low {
+		if p.Score < 0.2 {
+			t.Errorf("palm of score %.2f under the threshold", p.Score)
+		}
+	}
 	if _, err := m.DetectPalmsIn(frames[0], image.Rect(-50, -50, -10, -10)); err == nil {
 		t.Error("a region outside the frame: no error")
 	}
