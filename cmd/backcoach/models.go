@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rs/zerolog"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -150,8 +151,8 @@ func runModelsStatus(app *App, args []string) error {
 // logTrackerChoice says which tracker a run uses and, when the classic one
 // runs only because the hand models are missing, how to install them. Call it
 // once the processor has picked its tracker (after calibration).
-func logTrackerChoice(app *App, opts vision.Options, tracker string) {
-	ev := app.Log.Info().Str("tracker", tracker)
+func logTrackerChoice(log zerolog.Logger, opts vision.Options, tracker string) {
+	ev := log.Info().Str("tracker", tracker)
 	if tracker == "classic" && opts.Tracker == "" {
 		ev = ev.Str("hint", "hand models not installed: 'backcoach models install' enables the more accurate hybrid tracker")
 	}

@@ -87,13 +87,13 @@ func TestModelsInstallCorrupt(t *testing.T) {
 func TestLogTrackerChoice(t *testing.T) {
 	var buf bytes.Buffer
 	app := &App{Log: zerolog.New(&buf)}
-	logTrackerChoice(app, vision.Options{}, "classic")
+	logTrackerChoice(app.Log, vision.Options{}, "classic")
 	if !strings.Contains(buf.String(), "backcoach models install") {
 		t.Errorf("classic by default: %s", buf.String())
 	}
 	buf.Reset()
-	logTrackerChoice(app, vision.Options{Tracker: "classic"}, "classic")
-	logTrackerChoice(app, vision.Options{}, "hybrid")
+	logTrackerChoice(app.Log, vision.Options{Tracker: "classic"}, "classic")
+	logTrackerChoice(app.Log, vision.Options{}, "hybrid")
 	if strings.Contains(buf.String(), "install") || strings.Count(buf.String(), "hand tracker") != 2 {
 		t.Errorf("asked-for classic, or hybrid: %s", buf.String())
 	}

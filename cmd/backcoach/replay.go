@@ -216,6 +216,7 @@ func Replay(ctx context.Context, job ReplayJob) (*models.Report, error) {
 			job.Log.Info().Str("tracker", rep.Tracker).
 				Str("spine", fmt.Sprintf("(%.0f,%.0f)→(%.0f,%.0f)", back.SpineBottom.X, back.SpineBottom.Y, back.SpineTop.X, back.SpineTop.Y)).
 				Float64("half_width", math.Round(back.HalfWidth)).Msg("back calibrated")
+			logTrackerChoice(job.Log, opts, rep.Tracker)
 			c = coach.New(routine, back)
 			c.SetZones(job.Zones)
 		}

@@ -761,6 +761,7 @@ func (s *session) calibrate(m gocv.Mat, idx int, t float64) []byte {
 	s.log.Info().Str("tracker", s.proc.TrackerName()).Int("frames", len(held)).
 		Str("spine", fmt.Sprintf("(%.0f,%.0f)→(%.0f,%.0f)", back.SpineBottom.X, back.SpineBottom.Y, back.SpineTop.X, back.SpineTop.Y)).
 		Float64("half_width", math.Round(back.HalfWidth)).Msg("back calibrated")
+	logTrackerChoice(s.log, s.cfg.Vision, s.proc.TrackerName())
 	s.logEvent(web.EventCalibration, map[string]any{"back": back, "tracker": s.proc.TrackerName(),
 		"width": s.width, "height": s.height})
 	s.publishHello()
