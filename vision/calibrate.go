@@ -4,6 +4,7 @@ import (
 	"image"
 	"math"
 	"os"
+	"runtime"
 	"sort"
 	"strconv"
 
@@ -260,7 +261,12 @@ func grabCut(img gocv.Mat, wide bool) []byte {
 	bgd, fgd := gocv.NewMat(), gocv.NewMat()
 	defer bgd.Close()
 	defer fgd.Close()
+	// GrabCut's k-means draws from OpenCV's per-thread generator: seed it on
+	// this thread so calibration is the same every time.
+	runtime.LockOSThread()
+	seedOpenCVRNG(12345)
 	gocv.GrabCut(small, &mask, image.Rect(0, 0, sw, sh), &bgd, &fgd, 5, gocv.GCInitWithMask)
+	runtime.UnlockOSThread()
 	res := mask.ToBytes()
 	out := make([]byte, w*h)
 	for y := 0; y < h; y++ {

@@ -19,3 +19,8 @@ func init() {
 		C.bc_opencv_log_level(cvLogError)
 	}
 }
+
+// seedOpenCVRNG seeds OpenCV's random generator of the calling OS thread, so
+// that what draws from it (GrabCut) gives the same answer every time. The
+// caller must hold runtime.LockOSThread until its OpenCV call is done.
+func seedOpenCVRNG(seed int) { C.bc_opencv_rng_seed(C.int(seed)) }

@@ -4,6 +4,7 @@
 extern "C" {
 #endif
 void bc_opencv_log_level(int level);
+void bc_opencv_rng_seed(int seed);
 #ifdef __cplusplus
 }
 #endif
