@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/backcoach/backcoach/coach"
 	"github.com/backcoach/backcoach/models"
@@ -260,6 +261,18 @@ func Replay(ctx context.Context, job ReplayJob) (*models.Report, error) {
 	return rep, nil
 }
 
+// removeStaleTemps deletes temporary files that an earlier write of name
+// left behind when it was killed (older than ten minutes, so a write under
+// way elsewhere is not touched).
+func removeStaleTemps(dir, name string) {
+	old, _ := filepath.Glob(filepath.Join(dir, "."+name+".*.tmp"))
+	for _, p := range old {
+		if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > 10*time.Minute {
+			os.Remove(p)
+		}
+	}
+}
+
 // loadZones reads --zones: a JSON array of zones in back coordinates.
 func loadZones(path string) ([]models.Zone, error) {
 	if path == "" {
@@ -331,6 +344,7 @@ func writeJSON(path string, stdout io.Writer, v any) error {
 // folder, synced and renamed into place.
 func writeFileAtomic(path string, data []byte) error {
 	dir := filepath.Dir(path)
+	removeStaleTemps(dir, filepath.Base(path))
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
 	if err != nil {
 		return badArgs("write %s: %v", path, err)
