@@ -5,13 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/backcoach/backcoach/internal/atomicfile"
 	"io"
+	"io/fs"
 	"math"
 	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/backcoach/backcoach/coach"
 	"github.com/backcoach/backcoach/models"
@@ -261,18 +261,6 @@ func Replay(ctx context.Context, job ReplayJob) (*models.Report, error) {
 	return rep, nil
 }
 
-// removeStaleTemps deletes temporary files that an earlier write of name
-// left behind when it was killed (older than ten minutes, so a write under
-// way elsewhere is not touched).
-func removeStaleTemps(dir, name string) {
-	old, _ := filepath.Glob(filepath.Join(dir, "."+name+".*.tmp"))
-	for _, p := range old {
-		if st, err := os.Stat(p); err == nil && time.Since(st.ModTime()) > 10*time.Minute {
-			os.Remove(p)
-		}
-	}
-}
-
 // loadZones reads --zones: a JSON array of zones in back coordinates.
 func loadZones(path string) ([]models.Zone, error) {
 	if path == "" {
@@ -337,37 +325,11 @@ func writeJSON(path string, stdout io.Writer, v any) error {
 		_, err := stdout.Write(data)
 		return err
 	}
-	return writeFileAtomic(path, data)
-}
-
-// writeFileAtomic writes data to path via a temporary file in the same
-// folder, synced and renamed into place.
-func writeFileAtomic(path string, data []byte) error {
-	dir := filepath.Dir(path)
-	removeStaleTemps(dir, filepath.Base(path))
-	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return badArgs("write %s: %v", path, err)
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Chmod(0o644); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		return fmt.Errorf("write %s: %w", path, err)
+	if err := atomicfile.Write(path, data, 0o644); err != nil {
+		if errors.Is(err, fs.ErrNotExist) || errors.Is(err, fs.ErrPermission) {
+			return badArgs("%v", err)
+		}
+		return err
 	}
 	return nil
 }

@@ -7,7 +7,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/backcoach/backcoach/models"
 )
@@ -124,30 +123,5 @@ func TestReplayWritesReport(t *testing.T) {
 	code, out, _ := runBC(t, "replay", demoVideo, "--report", "-")
 	if code != 0 || !json.Valid([]byte(out)) {
 		t.Errorf("--report -: exit %d, valid JSON %v", code, json.Valid([]byte(out)))
-	}
-}
-
-// TestWriteFileAtomicCleansStaleTemps: a temporary file left by a killed
-// write is removed by the next write once it is old; a fresh one (a write
-// under way) is left alone.
-func TestWriteFileAtomicCleansStaleTemps(t *testing.T) {
-	dir := t.TempDir()
-	stale := filepath.Join(dir, ".r.json.111.tmp")
-	fresh := filepath.Join(dir, ".r.json.222.tmp")
-	os.WriteFile(stale, []byte("{"), 0o644)
-	os.WriteFile(fresh, []byte("{"), 0o644)
-	hourAgo := time.Now().Add(-time.Hour)
-	os.Chtimes(stale, hourAgo, hourAgo)
-	if err := writeFileAtomic(filepath.Join(dir, "r.json"), []byte("{}\n")); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(stale); !os.IsNotExist(err) {
-		t.Errorf("stale temp file kept: %v", err)
-	}
-	if _, err := os.Stat(fresh); err != nil {
-		t.Errorf("fresh temp file removed: %v", err)
-	}
-	if got, _ := os.ReadFile(filepath.Join(dir, "r.json")); string(got) != "{}\n" {
-		t.Errorf("report %q", got)
 	}
 }

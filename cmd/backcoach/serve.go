@@ -1041,10 +1041,6 @@ func (s *session) finish() {
 		if err != nil {
 			s.log.Error().Err(err).Msg("write the session's report page")
 		} else {
-			// It holds a picture of the back: the owner's eyes only, like the log.
-			if err := os.Chmod(page, 0o600); err != nil {
-				s.log.Warn().Err(err).Msg("make the report page private")
-			}
 			s.reportFile = page
 			msg.Report = web.ReportPath(s.id)
 			s.log.Info().Str("report", page).Msg("session report written")

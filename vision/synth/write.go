@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"github.com/backcoach/backcoach/internal/atomicfile"
 	"image"
 	"image/png"
 	"os"
@@ -89,13 +90,8 @@ func writeTruth(s *Session, path string) error {
 	if err != nil {
 		return fmt.Errorf("synth: encode truth: %w", err)
 	}
-	tmp := path + ".tmp"
-	if err := os.WriteFile(tmp, append(data, '\n'), 0o644); err != nil {
-		return fmt.Errorf("synth: write truth %s: %w", tmp, err)
-	}
-	if err := os.Rename(tmp, path); err != nil {
-		os.Remove(tmp)
-		return fmt.Errorf("synth: rename truth %s: %w", path, err)
+	if err := atomicfile.Write(path, append(data, '\n'), 0o644); err != nil {
+		return fmt.Errorf("synth: truth: %w", err)
 	}
 	return nil
 }

@@ -10,6 +10,7 @@ import (
 	_ "embed"
 	"errors"
 	"fmt"
+	"github.com/backcoach/backcoach/internal/atomicfile"
 	"html/template"
 	"io"
 	"math"
@@ -65,32 +66,16 @@ func WriteHTML(w io.Writer, rep *models.Report, still []byte) error {
 // WriteFile writes the HTML report to path through a temporary file in the
 // same folder and a rename, so a failure never leaves half a page behind.
 func WriteFile(path string, rep *models.Report, still []byte) error {
+	return writeFile(path, rep, still, 0o644)
+}
+
+func writeFile(path string, rep *models.Report, still []byte, perm os.FileMode) error {
 	var buf bytes.Buffer
 	if err := WriteHTML(&buf, rep, still); err != nil {
 		return err
 	}
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*.tmp")
-	if err != nil {
-		return fmt.Errorf("html report %s: %w", path, err)
-	}
-	name := tmp.Name()
-	defer os.Remove(name)
-	if _, err := tmp.Write(buf.Bytes()); err != nil {
-		tmp.Close()
-		return fmt.Errorf("html report %s: %w", path, err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("html report %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("html report %s: %w", path, err)
-	}
-	if err := os.Chmod(name, 0o644); err != nil {
-		return fmt.Errorf("html report %s: %w", path, err)
-	}
-	if err := os.Rename(name, path); err != nil {
-		return fmt.Errorf("html report %s: %w", path, err)
+	if err := atomicfile.Write(path, buf.Bytes(), perm); err != nil {
+		return fmt.Errorf("html report: %w", err)
 	}
 	return nil
 }

@@ -224,6 +224,11 @@ func TestWriteSessionHTML(t *testing.T) {
 	if filepath.Base(page) != "session-20261124T200000Z-abcdef.html" {
 		t.Errorf("page %s", page)
 	}
+	if st, err := os.Stat(page); err != nil {
+		t.Error(err)
+	} else if st.Mode().Perm() != 0o600 {
+		t.Errorf("the session page (a picture of the back) must be private to its owner: %v", st.Mode())
+	}
 	s, err := report.ReadSession(logPath)
 	if err != nil {
 		t.Fatal(err)

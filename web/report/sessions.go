@@ -270,7 +270,8 @@ func (s *Session) Report() *models.Report {
 // its log (DATA/session-ID.jsonl → DATA/session-ID.html, which `backcoach
 // sessions` then lists) and returns the page's path. frames (may be nil) are
 // the palm centres the session saw, for the paths and the heatmap; still is a
-// JPEG of the back without hands (may be nil).
+// JPEG of the back without hands (may be nil). The page is private to the
+// owner (0600).
 func WriteSessionHTML(logPath string, frames []models.ReportFrame, still []byte) (string, error) {
 	s, err := ReadSession(logPath)
 	if err != nil {
@@ -281,7 +282,9 @@ func WriteSessionHTML(logPath string, frames []models.ReportFrame, still []byte)
 		rep.Frames = frames
 	}
 	page := strings.TrimSuffix(logPath, ".jsonl") + ".html"
-	if err := WriteFile(page, rep, still); err != nil {
+	// The page holds a picture of the back: the owner's eyes only, like the
+	// log, from the moment it exists.
+	if err := writeFile(page, rep, still, 0o600); err != nil {
 		return "", err
 	}
 	return page, nil
