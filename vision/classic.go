@@ -59,8 +59,10 @@ type ClassicTracker struct {
 	tmpHalf gocv.Mat
 	edges   gocv.Mat
 	bgEdges gocv.Mat
-	local   []int32 // palmNear's distances (-1 = not reached)
-	holeLab []int32 // fillHoles' labels
+	local   []int32   // palmNear's distances (-1 = not reached)
+	holeLab []int32   // fillHoles' labels
+	ratios  []float64 // foreground's gain samples, reused
+	border  [4][]int  // pixel indices of the top, bottom, left and right edges
 	lq      []int32
 
 	tracks []*track
@@ -123,6 +125,7 @@ func NewClassicTracker(back models.Back, frames []gocv.Mat) *ClassicTracker {
 	t.bg.ConvertTo(&t.bgF, gocv.MatTypeCV32FC3)
 	n := t.w * t.h
 	t.geo = make([]int32, n)
+	t.border = borderRuns(t.w, t.h)
 	t.buckets = make([][]int32, 3*(t.w+t.h)*2)
 	t.geoMat = gocv.NewMatWithSize(t.h, t.w, gocv.MatTypeCV32F)
 	t.geoMax = gocv.NewMat()
@@ -306,7 +309,7 @@ func (t *ClassicTracker) foreground() {
 	}
 	// Global gain: median ratio of frame to background brightness over a
 	// sparse grid of pixels that were background in the last frame.
-	var ratios []float64
+	ratios := t.ratios[:0]
 	for y := 2; y < t.h; y += 8 {
 		for x := 2; x < t.w; x += 8 {
 			i := y*t.w + x
@@ -320,6 +323,7 @@ func (t *ClassicTracker) foreground() {
 			}
 		}
 	}
+	t.ratios = ratios
 	if len(ratios) > 20 {
 		sort.Float64s(ratios)
 		g := ratios[len(ratios)/2]
@@ -600,6 +604,21 @@ func (t *ClassicTracker) palmNear(tip int, dist []float32, radius float64) (floa
 	return best, bestP
 }
 
+// borderRuns lists the pixel indices of each edge of a w×h image, in order
+// along the edge: top, bottom, left, right.
+func borderRuns(w, h int) [4][]int {
+	var b [4][]int
+	for x := 0; x < w; x++ {
+		b[0] = append(b[0], x)
+		b[1] = append(b[1], (h-1)*w+x)
+	}
+	for y := 0; y < h; y++ {
+		b[2] = append(b[2], y*w)
+		b[3] = append(b[3], y*w+w-1)
+	}
+	return b
+}
+
 func hypot(dx, dy int) float64 { return math.Sqrt(float64(dx*dx + dy*dy)) }
 
 // geodesic fills t.geo with the chamfer distance (2 per step, 3 per
@@ -628,24 +647,9 @@ func (t *ClassicTracker) geodesic(fg []byte) bool {
 			n = 0
 		}
 	}
-	row := func(y int) []int {
-		r := make([]int, w)
-		for x := range r {
-			r[x] = y*w + x
-		}
-		return r
+	for _, side := range t.border {
+		run(side)
 	}
-	col := func(x int) []int {
-		c := make([]int, h)
-		for y := range c {
-			c[y] = y*w + x
-		}
-		return c
-	}
-	run(row(0))
-	run(row(h - 1))
-	run(col(0))
-	run(col(w - 1))
 	if len(seeds) == 0 {
 		return false
 	}
