@@ -3,10 +3,8 @@ package vision
 import (
 	"image"
 	"math"
-	"os"
 	"runtime"
 	"sort"
-	"strconv"
 
 	"github.com/backcoach/backcoach/models"
 	"gocv.io/x/gocv"
@@ -88,7 +86,6 @@ func calibrateImage(img gocv.Mat, head models.Head, scale float64) (models.Back,
 // canonical image: pixels whose colour is close to the skin at the centre of
 // the frame, the component that holds the centre. nil when there is none.
 func skinMask(img gocv.Mat) []byte {
-	lightW := envFloat("BC_LW", 0.25)
 	w, h := img.Cols(), img.Rows()
 	lab := gocv.NewMat()
 	defer lab.Close()
@@ -117,7 +114,6 @@ func skinMask(img gocv.Mat) []byte {
 	if m == nil {
 		return nil
 	}
-	_ = lightW
 	mm, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC1, m)
 	if err != nil {
 		return nil
@@ -329,6 +325,68 @@ func otsu(v []float64, lo, hi float64) float64 {
 // width the narrow part of the lower back (the arms lying beside the torso
 // often touch it higher up).
 func backFromMask(m, lum []byte, w, h int) (models.Back, bool) {
+	b, slope, ok := measureBack(m, lum, w, h)
+	if !ok {
+		return b, false
+	}
+	// Stand the body upright (spine vertical) and measure again, so rows
+	// run across the back, not obliquely; twice, as the first slope comes
+	// from oblique rows.
+	angle := 0.0
+	for it := 0; it < 2 && math.Abs(slope) > 0.005; it++ {
+		angle += math.Atan(slope)
+		cx, cy := float64(w)/2, float64(h)/2
+		rm, rl := rotateBytes(m, lum, w, h, cx, cy, angle)
+		rb, rs, rok := measureBack(rm, rl, w, h)
+		if !rok {
+			break
+		}
+		back := func(p models.Point) models.Point { return rotatePoint(p, cx, cy, angle) }
+		b = models.Back{SpineBottom: back(rb.SpineBottom), SpineTop: back(rb.SpineTop), HalfWidth: rb.HalfWidth}
+		slope = rs
+	}
+	return b, true
+}
+
+// rotatePoint maps a point of the upright frame (rotated by angle about
+// (cx, cy)) to the source frame.
+func rotatePoint(p models.Point, cx, cy, angle float64) models.Point {
+	c, s := math.Cos(angle), math.Sin(angle)
+	dx, dy := p.X-cx, p.Y-cy
+	return models.Point{X: cx + c*dx + s*dy, Y: cy - s*dx + c*dy}
+}
+
+// rotateBytes resamples a mask (nearest) and a grey image (bilinear) into
+// the upright frame: pixel P of the result shows rotatePoint(P). Pixels
+// from outside the source are not body (mask 0).
+func rotateBytes(m, lum []byte, w, h int, cx, cy, angle float64) ([]byte, []byte) {
+	om := make([]byte, w*h)
+	ol := make([]byte, w*h)
+	c, s := math.Cos(angle), math.Sin(angle)
+	for y := 0; y < h; y++ {
+		for x := 0; x < w; x++ {
+			// Pixel centres.
+			dx, dy := float64(x)+0.5-cx, float64(y)+0.5-cy
+			sx, sy := cx+c*dx+s*dy-0.5, cy-s*dx+c*dy-0.5
+			x0, y0 := int(math.Floor(sx)), int(math.Floor(sy))
+			if x0 < 0 || y0 < 0 || x0+1 >= w || y0+1 >= h {
+				continue
+			}
+			fx, fy := sx-float64(x0), sy-float64(y0)
+			i := y0*w + x0
+			v := (1-fy)*((1-fx)*float64(lum[i])+fx*float64(lum[i+1])) +
+				fy*((1-fx)*float64(lum[i+w])+fx*float64(lum[i+w+1]))
+			ol[y*w+x] = byte(math.Round(v))
+			nx, ny := int(math.Round(sx)), int(math.Round(sy))
+			om[y*w+x] = m[ny*w+nx]
+		}
+	}
+	return om, ol
+}
+
+// measureBack measures the back in a body mask whose spine runs roughly
+// vertically; it also returns the spine's slope dx/dy.
+func measureBack(m, lum []byte, w, h int) (models.Back, float64, bool) {
 	var n, sx float64
 	for y := 0; y < h; y++ {
 		for x := 0; x < w; x++ {
@@ -339,7 +397,7 @@ func backFromMask(m, lum []byte, w, h int) (models.Back, bool) {
 		}
 	}
 	if n == 0 {
-		return models.Back{}, false
+		return models.Back{}, 0, false
 	}
 	type row = span
 	rows := make([]row, h)
@@ -408,7 +466,7 @@ func backFromMask(m, lum []byte, w, h int) (models.Back, bool) {
 		maxW = math.Max(maxW, width(y))
 	}
 	if maxW < float64(w)/10 {
-		return models.Back{}, false
+		return models.Back{}, 0, false
 	}
 	// Waist: the lowest row of a long run of body rows (at least 35 % of
 	// the widest row).
@@ -420,7 +478,7 @@ func backFromMask(m, lum []byte, w, h int) (models.Back, bool) {
 		}
 	}
 	if waist < 0 {
-		return models.Back{}, false
+		return models.Back{}, 0, false
 	}
 	for y := waist; y >= 0 && width(y) >= 0.35*maxW; y-- {
 		if width(y) >= 0.8*maxW {
@@ -428,35 +486,43 @@ func backFromMask(m, lum []byte, w, h int) (models.Back, bool) {
 		}
 	}
 	if top < 0 || waist-top < h/6 {
-		return models.Back{}, false
+		return models.Back{}, 0, false
 	}
 	length := float64(waist - top)
 	// Spine: least-squares line x = a + b*y through the rows' spine
 	// points: the groove of the spine (the darkest line near the middle of
 	// the row) where there is one, else the middle of the body.
 	groove := spineGroove(rows, lum, w, top, waist)
-	var sy, sxm, syy, sxy, cnt float64
+	var ys, xs, gys, gxs, lowRes []float64
 	for y := top; y <= waist; y++ {
 		if !rows[y].ok {
 			continue
 		}
-		mx := (rows[y].left + rows[y].right) / 2
+		ys = append(ys, float64(y))
+		xs = append(xs, (rows[y].left+rows[y].right)/2)
 		if g := groove[y]; g > 0 {
-			mx = g
+			gys = append(gys, float64(y))
+			gxs = append(gxs, g)
 		}
-		fy := float64(y)
-		sy += fy
-		sxm += mx
-		syy += fy * fy
-		sxy += fy * mx
-		cnt++
 	}
-	den := cnt*syy - sy*sy
-	if cnt < 5 || den == 0 {
-		return models.Back{}, false
+	a, b, ok := robustLine(ys, xs)
+	if !ok {
+		return models.Back{}, 0, false
 	}
-	b := (cnt*sxy - sy*sxm) / den
-	a := (sxm - b*sy) / cnt
+	if ga, gb, gok := robustLine(gys, gxs); gok && len(gys) >= len(ys)/3 {
+		// The groove runs along the spine, but light from one side
+		// shifts its darkest line sideways: take its direction, and its
+		// place from the middle of the lower back, where the arms are
+		// off the torso's sides.
+		for i, y := range ys {
+			if f := (float64(waist) - y) / length; f >= 0.05 && f <= 0.45 {
+				lowRes = append(lowRes, xs[i]-ga-gb*y)
+			}
+		}
+		if len(lowRes) >= 5 {
+			a, b = ga+median(lowRes), gb
+		}
+	}
 	// Half width: per row between v 0.1 and 0.7, the distance from the
 	// spine to the crease between torso and arm where an arm lies against
 	// the torso, else to the edge of the body; the median of the rows.
@@ -472,22 +538,19 @@ func backFromMask(m, lum []byte, w, h int) (models.Back, bool) {
 		hw = append(hw, d/math.Sqrt(1+b*b))
 	}
 	if len(hw) < 3 {
-		return models.Back{}, false
+		return models.Back{}, 0, false
 	}
 	halfW := median(hw)
 	W := models.Point{X: a + b*(float64(waist)+1), Y: float64(waist) + 1}
-	N := models.Point{X: a + b*float64(top), Y: float64(top)}
+	nY := float64(top)
+	if t, ok := shoulderTop(m, w, h, a, b, halfW, top, waist); ok {
+		nY = W.Y - shoulderFrac*(W.Y-t)
+	}
+	N := models.Point{X: a + b*nY, Y: nY}
 	if halfW < 5 || length > 6*halfW || halfW > 3*length {
-		return models.Back{}, false
+		return models.Back{}, 0, false
 	}
-	return models.Back{SpineBottom: W, SpineTop: N, HalfWidth: halfW}, true
-}
-
-func envFloat(k string, def float64) float64 {
-	if v, err := strconv.ParseFloat(os.Getenv(k), 64); err == nil {
-		return v
-	}
-	return def
+	return models.Back{SpineBottom: W, SpineTop: N, HalfWidth: halfW}, b, true
 }
 
 // span is one row of a body mask: the run's ends.
@@ -615,4 +678,84 @@ func spineGroove(rows []span, lum []byte, w, top, waist int) []float64 {
 		}
 	}
 	return out
+}
+
+// robustLine fits x = a + b*y by least squares, then again without the
+// points far from the first fit (rows where the body run took in something
+// else), twice.
+func robustLine(ys, xs []float64) (a, b float64, ok bool) {
+	use := make([]bool, len(ys))
+	for i := range use {
+		use[i] = true
+	}
+	for it := 0; it < 3; it++ {
+		var sy, sx, syy, sxy, n float64
+		for i := range ys {
+			if !use[i] {
+				continue
+			}
+			sy += ys[i]
+			sx += xs[i]
+			syy += ys[i] * ys[i]
+			sxy += ys[i] * xs[i]
+			n++
+		}
+		den := n*syy - sy*sy
+		if n < 5 || den == 0 {
+			return 0, 0, false
+		}
+		b = (n*sxy - sy*sx) / den
+		a = (sx - b*sy) / n
+		res := make([]float64, 0, len(ys))
+		for i := range ys {
+			res = append(res, math.Abs(xs[i]-a-b*ys[i]))
+		}
+		lim := math.Max(2, 3*median(res))
+		for i := range ys {
+			use[i] = res[i] <= lim
+		}
+	}
+	return a, b, true
+}
+
+// shoulderFrac is where the shoulder line lies between the waist and the
+// top of the shoulders (the upper edge of the trapezius, seen from above):
+// the line through the shoulder joints sits about a tenth of the back's
+// length below that edge.
+const shoulderFrac = 1 / 1.1
+
+// shoulderTop finds the top of the shoulders in an upright body mask: the
+// upper end of the body in the columns between the neck and the shoulder
+// joints (0.5–0.85 half widths either side of the spine x = a + b*y),
+// followed up from the upper back; the median over those columns.
+func shoulderTop(m []byte, w, h int, a, b, halfW float64, top, waist int) (float64, bool) {
+	y0 := top + (waist-top)/4
+	var tops []float64
+	for _, s := range []float64{-1, 1} {
+		for f := 0.5; f <= 0.851; f += 0.05 {
+			x := int(math.Floor(a + b*float64(top) + s*f*halfW))
+			if x < 0 || x >= w || m[y0*w+x] == 0 {
+				continue
+			}
+			y := y0
+			for gap := 0; y > 0 && gap <= 2; {
+				if m[(y-1)*w+x] != 0 {
+					gap = 0
+				} else {
+					gap++
+				}
+				y--
+			}
+			for y < y0 && m[y*w+x] == 0 {
+				y++
+			}
+			if y > 0 {
+				tops = append(tops, float64(y))
+			}
+		}
+	}
+	if len(tops) < 4 {
+		return 0, false
+	}
+	return median(tops), true
 }
