@@ -317,13 +317,22 @@ func otsu(v []float64, lo, hi float64) float64 {
 	return lo + (float64(bestI)+1)*(hi-lo)/bins
 }
 
-// backFromMask measures the torso in a canonical (head-up) body mask, row
-// by row: the waist is the lowest row of skin (where the cover starts or
-// the frame ends), the shoulder line the highest row that is at least 80 %
-// as wide as the widest row (above it the body narrows to the neck), the
-// spine the straight line fitted through the rows' midpoints, and the half
-// width the narrow part of the lower back (the arms lying beside the torso
-// often touch it higher up).
+// backFromMask measures the torso in a canonical (head-up) body mask and
+// its grey image. The body (torso, arms, neck) is symmetric about the
+// spine, so a first pass finds the spine's direction; the mask and image
+// are then turned so that the spine is vertical and measured again, rows
+// now running straight across the back (see measureBack):
+//   - spine: the direction of the spine's groove where it shows (light from
+//     one side shifts its darkest line sideways, not its direction), placed
+//     by the middle of the body on the lower back, where the arms lie off
+//     the torso's sides; else the line through the rows' middles;
+//   - waist W: where the lower-body cover (or the frame's edge) starts
+//     along the spine;
+//   - shoulder line N: a set fraction of the way from the waist to the top
+//     of the shoulders (the body's upper edge between neck and shoulder
+//     joints);
+//   - half width: from the spine to the torso's sides about mid-back, the
+//     crease between torso and arm where an arm lies against the torso.
 func backFromMask(m, lum []byte, w, h int) (models.Back, bool) {
 	b, slope, ok := measureBack(m, lum, w, h)
 	if !ok {
@@ -523,28 +532,26 @@ func measureBack(m, lum []byte, w, h int) (models.Back, float64, bool) {
 			a, b = ga+median(lowRes), gb
 		}
 	}
-	// Half width: per row between v 0.1 and 0.7, the distance from the
-	// spine to the crease between torso and arm where an arm lies against
-	// the torso, else to the edge of the body; the median of the rows.
-	var hw []float64
-	for y := waist - int(0.1*length); y >= waist-int(0.7*length) && y >= 0; y-- {
-		if !rows[y].ok {
-			continue
-		}
-		d := width(y) / 2
-		if c, ok := creaseAt(rows[y], lum, w, y, a+b*float64(y)); ok && c < 0.95*d {
-			d = c
-		}
-		hw = append(hw, d/math.Sqrt(1+b*b))
-	}
-	if len(hw) < 3 {
+	// Half width: the median over the rows of the middle back of the
+	// distance from the spine to the torso's sides (see torsoHalfWidth);
+	// first over a wide band to find the shoulders, then over the band
+	// about mid-back, between the waist and the shoulder line found.
+	halfW, ok := torsoHalfWidth(rows, lum, w, a, b, float64(waist)+1-0.1*length, float64(waist)+1-0.7*length)
+	if !ok {
 		return models.Back{}, 0, false
 	}
-	halfW := median(hw)
-	W := models.Point{X: a + b*(float64(waist)+1), Y: float64(waist) + 1}
+	wY := float64(waist) + 1
+	if y, ok := waistAtSpine(m, w, h, a, b, halfW, top, waist); ok {
+		wY = y
+	}
+	W := models.Point{X: a + b*wY, Y: wY}
 	nY := float64(top)
 	if t, ok := shoulderTop(m, w, h, a, b, halfW, top, waist); ok {
 		nY = W.Y - shoulderFrac*(W.Y-t)
+	}
+	bl := W.Y - nY
+	if hw2, ok := torsoHalfWidth(rows, lum, w, a, b, W.Y-halfBandLo*bl, W.Y-halfBandHi*bl); ok {
+		halfW = hw2
 	}
 	N := models.Point{X: a + b*nY, Y: nY}
 	if halfW < 5 || length > 6*halfW || halfW > 3*length {
@@ -557,67 +564,6 @@ func measureBack(m, lum []byte, w, h int) (models.Back, float64, bool) {
 type span struct {
 	left, right float64
 	ok          bool
-}
-
-// creaseAt looks, in one body row, for the darkest line between the spine
-// (at x = mid) and each side of the body, beyond which the image gets
-// brighter again (an arm): the crease between torso and arm. It returns the
-// distance from the spine to the outer side of the creases (their mean when
-// both sides have one).
-func creaseAt(r span, lum []byte, w, y int, mid float64) (float64, bool) {
-	side := func(dir float64) (float64, bool) {
-		edge := r.right - mid
-		if dir < 0 {
-			edge = mid - r.left
-		}
-		at := func(d float64) float64 {
-			x := int(math.Round(mid + dir*d))
-			if x < 0 || x >= w {
-				return 255
-			}
-			return float64(lum[y*w+x])
-		}
-		best, bestD := 1e9, -1.0
-		for d := 0.45 * edge; d <= edge-3; d++ {
-			if v := at(d); v < best {
-				best, bestD = v, d
-			}
-		}
-		if bestD < 0 {
-			return 0, false
-		}
-		// Brighter on both sides of the crease: the torso inside, an arm
-		// outside.
-		in, out := 0.0, 0.0
-		for d := bestD - 8; d < bestD-2; d++ {
-			in = math.Max(in, at(d))
-		}
-		for d := bestD + 2; d < math.Min(bestD+12, edge); d++ {
-			out = math.Max(out, at(d))
-		}
-		if in-best < 10 || out-best < 10 {
-			return 0, false
-		}
-		// The edge: where it is halfway back up towards the arm.
-		half := best + (out-best)/2
-		for d := bestD; d < edge; d++ {
-			if at(d) >= half {
-				return d, true
-			}
-		}
-		return bestD, true
-	}
-	l, okL := side(-1)
-	rr, okR := side(1)
-	switch {
-	case okL && okR:
-		return (l + rr) / 2, true
-	case okL:
-		return l, true
-	case okR:
-		return rr, true
-	}
-	return 0, false
 }
 
 // spineGroove finds, in each body row from top to waist, the groove of the
@@ -758,4 +704,118 @@ func shoulderTop(m []byte, w, h int, a, b, halfW float64, top, waist int) (float
 		return 0, false
 	}
 	return median(tops), true
+}
+
+// The band of the back (in v) over which the half width is measured: about
+// mid-back, where the truth's H is defined, below the shoulder blades.
+const halfBandLo, halfBandHi = 0.3, 0.65
+
+// torsoHalfWidth measures the half width of the torso over the rows from
+// y0 up to y1 (y0 > y1): per row and side, the distance from the spine
+// (x = a + b*y) to the torso's edge (torsoEdge), the mean of the two sides;
+// the median over the rows, across the spine's direction.
+func torsoHalfWidth(rows []span, lum []byte, w int, a, b, y0, y1 float64) (float64, bool) {
+	var hw []float64
+	for y := int(math.Round(y0)); y >= int(math.Round(y1)) && y >= 0; y-- {
+		if y >= len(rows) || !rows[y].ok {
+			continue
+		}
+		mid := a + b*float64(y)
+		l := torsoEdge(rows[y], lum, w, y, mid, -1)
+		r := torsoEdge(rows[y], lum, w, y, mid, 1)
+		if l <= 0 || r <= 0 {
+			continue
+		}
+		hw = append(hw, (l+r)/2/math.Sqrt(1+b*b))
+	}
+	if len(hw) < 3 {
+		return 0, false
+	}
+	return median(hw), true
+}
+
+// torsoEdge returns the distance from the spine (x = mid) to the torso's
+// edge on one side (dir -1 left, +1 right) of a body row: the first crease
+// outward from the middle of the side — a dark line with brighter skin on
+// both sides (the torso inside, the arm lying against it outside) — its
+// edge where the brightness falls most steeply into it from the torso (the
+// torso's rim turning away from the camera); or, when there is no crease,
+// the edge of the body.
+func torsoEdge(r span, lum []byte, w, y int, mid, dir float64) float64 {
+	edge := r.right - mid
+	if dir < 0 {
+		edge = mid - r.left
+	}
+	if edge <= 0 {
+		return 0
+	}
+	at := func(d int) float64 {
+		x := int(math.Floor(mid + dir*float64(d)))
+		if x < 0 || x >= w {
+			return 255
+		}
+		return float64(lum[y*w+x])
+	}
+	n := int(edge)
+	p := make([]float64, n+1)
+	for d := range p {
+		p[d] = at(d)
+	}
+	d0 := int(0.45 * edge)
+	inMax := 0.0
+	for d := d0; d <= n-3; d++ {
+		inMax = math.Max(inMax, p[d])
+		if d < d0+2 || p[d] > p[d-1] || p[d] > p[d-2] || p[d] > p[d+1] || p[d] > p[d+2] {
+			continue
+		}
+		if inMax-p[d] < 10 {
+			continue
+		}
+		outMax := 0.0
+		for k := d + 1; k <= min(d+12, n); k++ {
+			outMax = math.Max(outMax, p[k])
+		}
+		if outMax-p[d] < 10 {
+			continue
+		}
+		// The edge: the steepest fall into the crease from the torso.
+		best, bestK := 0.0, d
+		for k := d; k > d0 && p[k-1] > p[k]; k-- {
+			if g := p[k-1] - p[k]; g > best {
+				best, bestK = g, k
+			}
+		}
+		return float64(bestK) - 0.5
+	}
+	return edge
+}
+
+// waistAtSpine finds the waist in an upright body mask: where the
+// lower-body cover (or the frame's edge) starts along the spine, followed
+// down from mid-back in the columns within 0.3 half widths of the spine
+// (x = a + b*y). Short breaks (a partner's hand or forearm lying across)
+// are stepped over; the median over the columns is the waist's y.
+func waistAtSpine(m []byte, w, h int, a, b, halfW float64, top, waist int) (float64, bool) {
+	y0 := (top + waist) / 2
+	maxGap := max(3, (waist-top)/8)
+	var ends []float64
+	for f := -0.3; f <= 0.301; f += 0.05 {
+		x := int(math.Floor(a + b*float64(y0) + f*halfW))
+		if x < 0 || x >= w || m[y0*w+x] == 0 {
+			continue
+		}
+		last := y0
+		for y, gap := y0+1, 0; y < h && gap <= maxGap; y++ {
+			if m[y*w+x] != 0 {
+				last, gap = y, 0
+			} else {
+				gap++
+			}
+		}
+		ends = append(ends, float64(last)+1)
+	}
+	if len(ends) < 5 {
+		return 0, false
+	}
+	return median(ends), true
 }
