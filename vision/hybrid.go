@@ -25,8 +25,13 @@ import (
 //     frame and re-finds a hand whose track was lost;
 //   - the classic tracker's arm-end proposals point the landmark model at a
 //     hand that enters the frame before the detector runs again;
-//   - between landmark passes a hand is predicted with constant velocity,
-//     so a pass every other frame per hand keeps live coaching at 30 fps.
+//   - between landmark passes sparse optical flow carries each hand (its
+//     palm's corners move with it), so a settled hand needs a landmark
+//     pass only every LandmarkEvery frames; a hand the flow loses is
+//     predicted with constant velocity and looked at again at once;
+//   - while both hands are followed the classic tracker rests (it only
+//     keeps its background fresh), and the detector backs off while it
+//     finds nothing, so a replay runs many times faster than real time.
 type HybridTracker struct {
 	classic   *ClassicTracker
 	hm        *handmodel.Models
@@ -34,6 +39,7 @@ type HybridTracker struct {
 	cfg       HybridConfig
 	back      models.Back
 	palmW     float64 // expected palm width, frame pixels
+	w, ht     int     // frame size
 
 	tracks     []*hybridTrack
 	nextID     int
@@ -47,22 +53,30 @@ type HybridTracker struct {
 	// detectRuns counts palm detections, to cycle through the regions the
 	// detector looks at; lastMirror is the frame of the last mirror try.
 	detectRuns int
+	// detectGap is how many frames apart the detector runs now: DetectEvery
+	// after a hand was lost, twice as long after each run that found no
+	// new hand, up to maxDetectGap.
+	detectGap  int
 	lastMirror int
+	// flow carries followed hands from one landmark pass to the next.
+	flow *handFlow
 
 	stats HybridStats
 }
 
 // HybridConfig tunes the hybrid tracker; zero fields take the defaults.
 type HybridConfig struct {
-	// LandmarkEvery is how many frames apart a confirmed hand gets a
-	// landmark pass (default 2: every other frame).
+	// LandmarkEvery is how many frames apart a settled hand (one the
+	// optical flow follows, whose last landmark pass agreed with it) gets
+	// a landmark pass (default 20); other hands get one every other frame.
 	LandmarkEvery int
 	// MaxLandmarks caps the landmark passes of one frame, verification of
 	// new hands included (default 2).
 	MaxLandmarks int
 	// DetectEvery is how many frames apart the palm detector runs while
-	// fewer than two hands are followed (default 4); it looks at the whole
-	// frame and at parts of the back in turn.
+	// fewer than two hands are followed, right after a hand was lost
+	// (default 4); the pause doubles after each run that finds nothing.
+	// It looks at the whole frame and at parts of the back in turn.
 	DetectEvery int
 	// MinPresence is the landmark presence a hand needs (default 0.9).
 	MinPresence float64
@@ -73,7 +87,7 @@ type HybridConfig struct {
 
 func (c HybridConfig) withDefaults() HybridConfig {
 	if c.LandmarkEvery <= 0 {
-		c.LandmarkEvery = 2
+		c.LandmarkEvery = 20
 	}
 	if c.MaxLandmarks <= 0 {
 		c.MaxLandmarks = 2
@@ -92,17 +106,23 @@ func (c HybridConfig) withDefaults() HybridConfig {
 type HybridStats struct {
 	Frames     int
 	Proposals  time.Duration // classic tracker (background model, arm ends)
+	Flow       time.Duration // optical flow between landmark passes
 	Detections int           // palm-detector runs
 	Detect     time.Duration
 	Landmarks  int // landmark passes
 	Landmark   time.Duration
 	Rejected   int // landmark passes below MinPresence
+	// Tries counts the landmark passes on places where no hand was
+	// followed yet, by what pointed there (proposal, mirror, detector,
+	// headward).
+	Tries map[string]int
 }
 
 // rejection is a proposal the landmark model turned down.
 type rejection struct {
-	at    models.Point
-	frame int
+	at     models.Point
+	frame  int
+	memory int // frames it is remembered
 }
 
 // rejectionMemory is how many frames a turned-down proposal is not retried.
@@ -123,9 +143,32 @@ type hybridTrack struct {
 	lastPass  int // frame number of the last landmark pass
 	confirmed bool
 	origin    string // what found the hand: detector, headward, proposal, mirror
+	// pts are the points on the palm the optical flow follows (working
+	// pixels, x y pairs); nil when the flow lost the hand.
+	pts []float32
+	// settled is set when the last landmark pass found the palm where the
+	// flow had carried it: the next pass can wait LandmarkEvery frames.
+	// Otherwise (a new hand, a crop still sliding onto the hand) it comes
+	// on the next frame but one.
+	settled bool
 }
 
 const (
+	// classicIdleEvery is how often (frames) the classic tracker runs while
+	// both hands are followed.
+	classicIdleEvery = 8
+	// maxDetectGap is the longest pause (frames) between palm detections
+	// while a hand is missing: a hand that comes in is found sooner by the
+	// classic tracker's proposals.
+	maxDetectGap = 32
+	// detectorRejectionMemory is how many frames a detector palm that the
+	// landmark model turned down is not checked again (bare back skin can
+	// look like a palm to the detector, frame after frame).
+	detectorRejectionMemory = 90
+	// settledShift is how far (in palm widths) a landmark pass may find
+	// the palm from where the flow carried it for the track to count as
+	// settled.
+	settledShift      = 0.15
 	hybridConfirmHits = 2 // accepted landmark passes before a hand is reported
 	hybridMaxMisses   = 2 // rejected passes in a row before a hand is dropped
 	// sameHand is the distance between two palm centres, in palm widths,
@@ -160,6 +203,7 @@ func NewHybridTracker(back models.Back, frames []gocv.Mat, hm *handmodel.Models,
 		back:    back,
 		palmW:   expectedPalmWidth(back),
 	}
+	h.detectGap = h.cfg.DetectEvery
 	return h, nil
 }
 
@@ -214,6 +258,10 @@ func (h *HybridTracker) Close() error {
 		errs = append(errs, h.classic.Close())
 		h.classic = nil
 	}
+	if h.flow != nil {
+		h.flow.Close()
+		h.flow = nil
+	}
 	if h.ownModels && h.hm != nil {
 		errs = append(errs, h.hm.Close())
 		h.hm = nil
@@ -228,20 +276,38 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 	}
 	h.frames++
 	h.stats.Frames++
+	h.w, h.ht = frame.Cols(), frame.Rows()
 	start := time.Now()
-	h.classic.Track(frame, t)
+	// The classic tracker's proposals point at hands that come in; with
+	// both hands followed they have nothing to point at, and it only runs
+	// now and then to keep its background fresh.
 	var props []Detection
-	if !h.cfg.NoProposals {
-		props = h.classic.Detections()
+	if len(h.tracks) < maxHands || h.frames%classicIdleEvery == 0 {
+		h.classic.Track(frame, t)
+		if !h.cfg.NoProposals && len(h.tracks) < maxHands {
+			props = h.classic.Detections()
+		}
 	}
 	h.stats.Proposals += time.Since(start)
+
+	start = time.Now()
+	if h.flow == nil {
+		h.flow = newHandFlow(frame.Cols(), frame.Rows())
+	}
+	h.flow.next(frame)
+	h.follow(t)
+	h.stats.Flow += time.Since(start)
 
 	budget := h.cfg.MaxLandmarks
 	// Followed hands due for a pass: new ones first, then the longest
 	// without one.
 	due := make([]*hybridTrack, 0, len(h.tracks))
 	for _, tr := range h.tracks {
-		if !tr.confirmed || h.frames-tr.lastPass >= h.cfg.LandmarkEvery {
+		every := h.cfg.LandmarkEvery
+		if !tr.settled {
+			every = min(every, 2)
+		}
+		if !tr.confirmed || tr.pts == nil || h.frames-tr.lastPass >= every {
 			due = append(due, tr)
 		}
 	}
@@ -270,7 +336,7 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 			}
 			budget--
 			if !h.tryNew(frame, proposalROI(d, h.palmW), t, "proposal") {
-				h.rejected = append(h.rejected, rejection{at: d.Center, frame: h.frames})
+				h.rejected = append(h.rejected, rejection{at: d.Center, frame: h.frames, memory: rejectionMemory})
 			}
 		}
 	}
@@ -283,7 +349,10 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 			h.tryNew(frame, roi, t, "mirror")
 		}
 	}
-	if len(h.tracks) < maxHands && (h.lastDetect == 0 || h.lost || h.frames-h.lastDetect >= h.cfg.DetectEvery) {
+	if h.lost {
+		h.detectGap = h.cfg.DetectEvery
+	}
+	if len(h.tracks) < maxHands && (h.lastDetect == 0 || h.lost || h.frames-h.lastDetect >= h.detectGap) {
 		// Nothing else to spend the landmark passes on: verify more palms.
 		n := max(budget, 2)
 		if len(h.tracks) == 0 {
@@ -293,6 +362,55 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 	}
 	h.lost = false
 	return h.report(t, frame.Cols(), frame.Rows())
+}
+
+// follow moves the tracks with the optical flow of their palm points; a
+// track the flow loses keeps its last position until its next landmark
+// pass, which is then due at once.
+func (h *HybridTracker) follow(t float64) {
+	var sets [][]float32
+	var moving []*hybridTrack
+	for _, tr := range h.tracks {
+		if tr.pts != nil {
+			sets = append(sets, tr.pts)
+			moving = append(moving, tr)
+		}
+	}
+	if len(sets) == 0 {
+		return
+	}
+	for k, r := range h.flow.track(sets) {
+		tr := moving[k]
+		if !r.ok {
+			tr.pts = nil
+			continue
+		}
+		tr.pts = r.kept
+		if dt := t - tr.posT; dt > 1e-6 && dt < 0.5 {
+			tr.vel = clampVel(tr.vel.Scale(0.5).Add(r.move.Scale(0.5/dt)), 12*h.palmW)
+		}
+		tr.pos, tr.posT = tr.pos.Add(r.move), t
+		tr.roi.Center.X += r.move.X
+		tr.roi.Center.Y += r.move.Y
+		tr.roiT = t
+	}
+}
+
+// roiSettled reports whether a landmark pass on roi proposes about the
+// same region for the next pass: the crop has settled on the hand. A crop
+// that holds only part of the hand (a hand entering the frame, a first
+// guess) moves on from pass to pass.
+func roiSettled(roi, next handmodel.ROI) bool {
+	d := math.Hypot(next.Center.X-roi.Center.X, next.Center.Y-roi.Center.Y)
+	return d < 0.08*roi.Size && math.Abs(next.Size/roi.Size-1) < 0.1
+}
+
+// nearEdge reports whether a landmark crop reaches over the frame's edge:
+// a hand coming in or going out, part of it unseen, whose fit changes as
+// more of it shows.
+func (h *HybridTracker) nearEdge(roi handmodel.ROI) bool {
+	m := 0.4 * roi.Size
+	return roi.Center.X < m || roi.Center.Y < m || roi.Center.X > float64(h.w)-m || roi.Center.Y > float64(h.ht)-m
 }
 
 // predict moves a track's position to time t.
@@ -324,6 +442,7 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 		return
 	}
 	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
+	tr.settled = tr.hits > 0 && tr.predict(t).Dist(c) < settledShift*math.Max(tr.width, 1) && roiSettled(roi, res.Next) && !h.nearEdge(res.Next)
 	if dt := t - tr.posT; tr.hits > 0 && dt > 1e-6 && dt < 0.5 {
 		v := c.Sub(tr.pos).Scale(1 / dt)
 		tr.vel = clampVel(tr.vel.Scale(0.4).Add(v.Scale(0.6)), 12*h.palmW)
@@ -333,6 +452,7 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 	tr.width = smoothWidth(tr.width, handWidth(res))
 	tr.presence = res.Presence
 	tr.last = res
+	tr.pts = h.flow.seed(res)
 	tr.hits++
 	tr.misses = 0
 	if tr.hits >= hybridConfirmHits {
@@ -383,6 +503,10 @@ func smoothWidth(old, w float64) float64 {
 // tryNew verifies a candidate ROI and starts a track when it holds a hand
 // that no track follows yet.
 func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, origin string) bool {
+	if h.stats.Tries == nil {
+		h.stats.Tries = map[string]int{}
+	}
+	h.stats.Tries[origin]++
 	res, ok := h.landmarks(frame, roi, math.Max(h.cfg.MinPresence, newHandPresence))
 	if !ok {
 		return false
@@ -397,6 +521,7 @@ func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, ori
 	h.tracks = append(h.tracks, &hybridTrack{
 		id: h.nextID, roi: res.Next, roiT: t, pos: c, posT: t,
 		width: w, presence: res.Presence, last: res, hits: 1, lastPass: h.frames, origin: origin,
+		pts: h.flow.seed(res),
 	})
 	h.nextID++
 	return true
@@ -520,12 +645,19 @@ func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectang
 	if err != nil {
 		return
 	}
+	found := false
+	defer func() {
+		if !found {
+			h.detectGap = min(2*h.detectGap, maxDetectGap)
+		}
+	}()
+	h.forgetRejections()
 	for _, p := range palms {
 		if n == 0 || len(h.tracks) >= maxHands {
 			return
 		}
 		c := models.Point{X: p.Center.X, Y: p.Center.Y}
-		near := false
+		near := h.turnedDown(c)
 		for _, tr := range h.tracks {
 			if tr.predict(t).Dist(c) < 0.8*math.Max(tr.width, h.palmW) {
 				near = true
@@ -536,14 +668,22 @@ func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectang
 			continue
 		}
 		n--
-		if h.tryNew(frame, p.ROI(), t, "detector") || n == 0 {
+		if h.tryNew(frame, p.ROI(), t, "detector") {
+			found = true
+			continue
+		}
+		if n == 0 {
 			continue
 		}
 		// The detector's keypoints are poor on small hands: try again with
 		// a hand of the expected size whose fingers point to the head, as
 		// in most strokes.
 		n--
-		h.tryNew(frame, h.headwardROI(c), t, "headward")
+		if h.tryNew(frame, h.headwardROI(c), t, "headward") {
+			found = true
+			continue
+		}
+		h.rejected = append(h.rejected, rejection{at: c, frame: h.frames, memory: detectorRejectionMemory})
 	}
 }
 
@@ -562,22 +702,10 @@ func (h *HybridTracker) headwardROI(c models.Point) handmodel.ROI {
 // freeProposals returns the classic proposals that no followed hand
 // explains and that were not turned down lately, farthest-reaching first.
 func (h *HybridTracker) freeProposals(props []Detection) []Detection {
-	recent := h.rejected[:0]
-	for _, r := range h.rejected {
-		if h.frames-r.frame < rejectionMemory {
-			recent = append(recent, r)
-		}
-	}
-	h.rejected = recent
+	h.forgetRejections()
 	var out []Detection
 	for _, d := range props {
-		free := true
-		for _, r := range h.rejected {
-			if r.at.Dist(d.Center) < 0.5*h.palmW {
-				free = false
-				break
-			}
-		}
+		free := !h.turnedDown(d.Center)
 		for _, tr := range h.tracks {
 			if tr.pos.Dist(d.Center) < 1.2*math.Max(tr.width, h.palmW) {
 				free = false
@@ -590,6 +718,28 @@ func (h *HybridTracker) freeProposals(props []Detection) []Detection {
 	}
 	sort.SliceStable(out, func(a, b int) bool { return out[a].Reach > out[b].Reach })
 	return out
+}
+
+// forgetRejections drops the turned-down places older than their memory.
+func (h *HybridTracker) forgetRejections() {
+	recent := h.rejected[:0]
+	for _, r := range h.rejected {
+		if h.frames-r.frame < r.memory {
+			recent = append(recent, r)
+		}
+	}
+	h.rejected = recent
+}
+
+// turnedDown reports whether the landmark model turned down a place near p
+// lately.
+func (h *HybridTracker) turnedDown(p models.Point) bool {
+	for _, r := range h.rejected {
+		if r.at.Dist(p) < 0.5*h.palmW {
+			return true
+		}
+	}
+	return false
 }
 
 // proposalROI is the landmark ROI for a classic proposal: the fingers point

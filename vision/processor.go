@@ -167,3 +167,12 @@ func EncodeJPEG(frame gocv.Mat, quality int) ([]byte, error) {
 	copy(out, b)
 	return out, nil
 }
+
+// HybridStats returns the hybrid tracker's work counts (zero for another
+// tracker).
+func (p *Processor) HybridStats() HybridStats {
+	if h, ok := p.tracker.(*HybridTracker); ok {
+		return h.Stats()
+	}
+	return HybridStats{}
+}
