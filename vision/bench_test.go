@@ -47,15 +47,22 @@ func BenchmarkDecode(b *testing.B) {
 }
 
 // BenchmarkReplay measures the whole vision replay (decode, calibration,
-// tracking) of the classic tracker in frames per second.
-func BenchmarkReplay(b *testing.B) {
+// tracking) with the default tracker (hybrid when the hand models are
+// found: $BACKCOACH_MODELS or ../../shared/models) in frames per second.
+func BenchmarkReplay(b *testing.B) { benchReplay(b, "") }
+
+// BenchmarkReplayClassic is BenchmarkReplay with the classic tracker.
+func BenchmarkReplayClassic(b *testing.B) { benchReplay(b, "classic") }
+
+func benchReplay(b *testing.B, tracker string) {
 	frames := 0
+	name := ""
 	for i := 0; i < b.N; i++ {
 		src, err := vision.Open(vision.SourceSpec{File: benchVideo})
 		if err != nil {
 			b.Skip(err)
 		}
-		p, err := vision.NewProcessor(vision.Options{Tracker: "classic"})
+		p, err := vision.NewProcessor(vision.Options{Tracker: tracker, ModelDir: modelDir()})
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -64,8 +71,10 @@ func BenchmarkReplay(b *testing.B) {
 			b.Fatal(err)
 		}
 		frames += st.Frames
+		name = p.TrackerName()
 		p.Close()
 		src.Close()
 	}
 	b.ReportMetric(float64(frames)/b.Elapsed().Seconds(), "frames/s")
+	b.Logf("tracker: %s", name)
 }

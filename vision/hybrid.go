@@ -151,6 +151,7 @@ type hybridTrack struct {
 	// Otherwise (a new hand, a crop still sliding onto the hand) it comes
 	// on the next frame but one.
 	settled bool
+	calm    int // landmark passes in a row that found the hand settled
 }
 
 const (
@@ -168,7 +169,10 @@ const (
 	// settledShift is how far (in palm widths) a landmark pass may find
 	// the palm from where the flow carried it for the track to count as
 	// settled.
-	settledShift      = 0.15
+	settledShift = 0.15
+	// settledPasses is how many landmark passes in a row must agree with
+	// the flow, on a crop that stays put, before a hand counts as settled.
+	settledPasses     = 3
 	hybridConfirmHits = 2 // accepted landmark passes before a hand is reported
 	hybridMaxMisses   = 2 // rejected passes in a row before a hand is dropped
 	// sameHand is the distance between two palm centres, in palm widths,
@@ -243,7 +247,7 @@ func OpenHybridTracker(back models.Back, frames []gocv.Mat, modelDir string, cfg
 // found and load, else classic.
 func newAutoTracker(opts Options, back models.Back, frames []gocv.Mat) Tracker {
 	if handmodel.FindDir(opts.ModelDir) != "" {
-		if h, err := OpenHybridTracker(back, frames, opts.ModelDir, HybridConfig{}); err == nil {
+		if h, err := OpenHybridTracker(back, frames, opts.ModelDir, opts.Hybrid); err == nil {
 			return h
 		}
 	}
@@ -349,7 +353,8 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 			h.tryNew(frame, roi, t, "mirror")
 		}
 	}
-	if h.lost {
+	if h.lost || len(props) > 0 {
+		// A hand went, or something moves on the back: look often again.
 		h.detectGap = h.cfg.DetectEvery
 	}
 	if len(h.tracks) < maxHands && (h.lastDetect == 0 || h.lost || h.frames-h.lastDetect >= h.detectGap) {
@@ -442,7 +447,12 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 		return
 	}
 	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
-	tr.settled = tr.hits > 0 && tr.predict(t).Dist(c) < settledShift*math.Max(tr.width, 1) && roiSettled(roi, res.Next) && !h.nearEdge(res.Next)
+	if tr.hits > 0 && tr.predict(t).Dist(c) < settledShift*math.Max(tr.width, 1) && roiSettled(roi, res.Next) && !h.nearEdge(res.Next) {
+		tr.calm++
+	} else {
+		tr.calm = 0
+	}
+	tr.settled = tr.calm >= settledPasses
 	if dt := t - tr.posT; tr.hits > 0 && dt > 1e-6 && dt < 0.5 {
 		v := c.Sub(tr.pos).Scale(1 / dt)
 		tr.vel = clampVel(tr.vel.Scale(0.4).Add(v.Scale(0.6)), 12*h.palmW)

@@ -30,6 +30,8 @@ type Options struct {
 	Tracker string
 	// ModelDir holds the hand models for the hybrid tracker ("" for none).
 	ModelDir string
+	// Hybrid tunes the hybrid tracker (zero: the defaults).
+	Hybrid HybridConfig
 	// CalibrationFrames is how many frames calibration looks at (default 30).
 	CalibrationFrames int
 }

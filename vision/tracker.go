@@ -16,7 +16,7 @@ func newTracker(opts Options, back models.Back, frames []gocv.Mat) (Tracker, err
 	case "classic":
 		return NewClassicTracker(back, frames), nil
 	case "hybrid":
-		h, err := OpenHybridTracker(back, frames, opts.ModelDir, HybridConfig{})
+		h, err := OpenHybridTracker(back, frames, opts.ModelDir, opts.Hybrid)
 		if err != nil {
 			return nil, err
 		}
