@@ -68,7 +68,9 @@ type HybridTracker struct {
 type HybridConfig struct {
 	// LandmarkEvery is how many frames apart a settled hand (one the
 	// optical flow follows, whose last landmark pass agreed with it) gets
-	// a landmark pass (default 20); other hands get one every other frame.
+	// a landmark pass at the most (default 8): passes come twice as far
+	// apart each time the flow proves exact, and every other frame for
+	// hands not settled or whose flow strayed.
 	LandmarkEvery int
 	// MaxLandmarks caps the landmark passes of one frame, verification of
 	// new hands included (default 2).
@@ -87,7 +89,7 @@ type HybridConfig struct {
 
 func (c HybridConfig) withDefaults() HybridConfig {
 	if c.LandmarkEvery <= 0 {
-		c.LandmarkEvery = 20
+		c.LandmarkEvery = 8
 	}
 	if c.MaxLandmarks <= 0 {
 		c.MaxLandmarks = 2
@@ -152,6 +154,7 @@ type hybridTrack struct {
 	// on the next frame but one.
 	settled bool
 	calm    int // landmark passes in a row that found the hand settled
+	every   int // frames between landmark passes while settled
 }
 
 const (
@@ -307,7 +310,7 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 	// without one.
 	due := make([]*hybridTrack, 0, len(h.tracks))
 	for _, tr := range h.tracks {
-		every := h.cfg.LandmarkEvery
+		every := min(tr.every, h.cfg.LandmarkEvery)
 		if !tr.settled {
 			every = min(every, 2)
 		}
@@ -447,12 +450,22 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 		return
 	}
 	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
-	if tr.hits > 0 && tr.predict(t).Dist(c) < settledShift*math.Max(tr.width, 1) && roiSettled(roi, res.Next) && !h.nearEdge(res.Next) {
+	shift := tr.predict(t).Dist(c) / math.Max(tr.width, 1)
+	if tr.hits > 0 && shift < settledShift && roiSettled(roi, res.Next) && !h.nearEdge(res.Next) {
 		tr.calm++
 	} else {
 		tr.calm = 0
 	}
 	tr.settled = tr.calm >= settledPasses
+	// The flow drifts as much as the hand changes shape: passes come twice
+	// as far apart while it keeps within a quarter of settledShift, and
+	// back at 2 frames apart when it strays past half of it.
+	switch {
+	case !tr.settled || shift > settledShift/3:
+		tr.every = 2
+	case shift < settledShift/6:
+		tr.every = min(2*tr.every, h.cfg.LandmarkEvery)
+	}
 	if dt := t - tr.posT; tr.hits > 0 && dt > 1e-6 && dt < 0.5 {
 		v := c.Sub(tr.pos).Scale(1 / dt)
 		tr.vel = clampVel(tr.vel.Scale(0.4).Add(v.Scale(0.6)), 12*h.palmW)
