@@ -43,7 +43,6 @@ type handFlow struct {
 	status     gocv.Mat
 	errs       gocv.Mat
 	corners    gocv.Mat
-	frameIndex int
 }
 
 func newHandFlow(fw, fh int) *handFlow {
@@ -71,7 +70,6 @@ func (f *handFlow) next(frame gocv.Mat) {
 		gocv.CvtColor(frame, &f.small, gocv.ColorBGRToGray)
 		gocv.Resize(f.small, &f.cur, f.size, 0, 0, gocv.InterpolationArea)
 	}
-	f.frameIndex++
 }
 
 // flowResult is what the flow made of one hand's points.
