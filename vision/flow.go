@@ -34,15 +34,15 @@ var lkCriteria = gocv.NewTermCriteria(gocv.Count+gocv.EPS, 20, 0.03)
 // optical flow on a small grey copy of each frame: points found on the palm
 // at a landmark pass move with it, and their median motion moves the hand.
 type handFlow struct {
-	scale      float64 // frame pixels per working pixel
-	size       image.Point
-	prev, cur  gocv.Mat
-	small      gocv.Mat
-	havePrev   bool
-	ptsOut     gocv.Mat
-	status     gocv.Mat
-	errs       gocv.Mat
-	corners    gocv.Mat
+	scale     float64 // frame pixels per working pixel
+	size      image.Point
+	prev, cur gocv.Mat
+	small     gocv.Mat
+	havePrev  bool
+	ptsOut    gocv.Mat
+	status    gocv.Mat
+	errs      gocv.Mat
+	corners   gocv.Mat
 }
 
 func newHandFlow(fw, fh int) *handFlow {
