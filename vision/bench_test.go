@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"testing"
+	"time"
 
 	"github.com/backcoach/backcoach/models"
 	"github.com/backcoach/backcoach/vision"
@@ -57,6 +58,7 @@ func BenchmarkReplayClassic(b *testing.B) { benchReplay(b, "classic") }
 func benchReplay(b *testing.B, tracker string) {
 	frames := 0
 	name := ""
+	var st vision.HybridStats
 	for i := 0; i < b.N; i++ {
 		src, err := vision.Open(vision.SourceSpec{File: benchVideo})
 		if err != nil {
@@ -66,15 +68,30 @@ func benchReplay(b *testing.B, tracker string) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		st, err := vision.Replay(context.Background(), src, p, 60, func(gocv.Mat, models.FrameObs) error { return nil })
+		rs, err := vision.Replay(context.Background(), src, p, 60, func(gocv.Mat, models.FrameObs) error { return nil })
 		if err != nil {
 			b.Fatal(err)
 		}
-		frames += st.Frames
+		frames += rs.Frames
 		name = p.TrackerName()
+		st = p.HybridStats()
 		p.Close()
 		src.Close()
 	}
 	b.ReportMetric(float64(frames)/b.Elapsed().Seconds(), "frames/s")
 	b.Logf("tracker: %s", name)
+	if st.Frames > 0 {
+		// The hybrid tracker's work in the last replay: what the time goes to.
+		b.Logf("landmark passes %.3f/frame (%.1f ms each), detections %.3f/frame (%.1f ms each), new-hand tries %v",
+			float64(st.Landmarks)/float64(st.Frames), ms(st.Landmark, st.Landmarks),
+			float64(st.Detections)/float64(st.Frames), ms(st.Detect, st.Detections), st.Tries)
+	}
+}
+
+// ms is d divided by n, in milliseconds (0 when n is 0).
+func ms(d time.Duration, n int) float64 {
+	if n == 0 {
+		return 0
+	}
+	return d.Seconds() * 1000 / float64(n)
 }

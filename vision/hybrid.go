@@ -148,10 +148,10 @@ type hybridTrack struct {
 	// pts are the points on the palm the optical flow follows (working
 	// pixels, x y pairs); nil when the flow lost the hand.
 	pts []float32
-	// settled is set when the last landmark pass found the palm where the
-	// flow had carried it: the next pass can wait LandmarkEvery frames.
-	// Otherwise (a new hand, a crop still sliding onto the hand) it comes
-	// on the next frame but one.
+	// settled is set after settledPasses landmark passes in a row found
+	// the palm where the flow had carried it, on a crop that stays put:
+	// the next pass can then wait every frames. Otherwise (a new hand, a
+	// crop still sliding onto the hand) it comes on the next frame but one.
 	settled bool
 	calm    int // landmark passes in a row that found the hand settled
 	every   int // frames between landmark passes while settled
@@ -458,8 +458,9 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 	}
 	tr.settled = tr.calm >= settledPasses
 	// The flow drifts as much as the hand changes shape: passes come twice
-	// as far apart while it keeps within a quarter of settledShift, and
-	// back at 2 frames apart when it strays past half of it.
+	// as far apart (up to LandmarkEvery) while the flow kept within a sixth
+	// of settledShift, and back at 2 frames apart when it strayed past a
+	// third of it.
 	switch {
 	case !tr.settled || shift > settledShift/3:
 		tr.every = 2
@@ -544,7 +545,7 @@ func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, ori
 	h.tracks = append(h.tracks, &hybridTrack{
 		id: h.nextID, roi: res.Next, roiT: t, pos: c, posT: t,
 		width: w, presence: res.Presence, last: res, hits: 1, lastPass: h.frames, origin: origin,
-		pts: h.flow.seed(res),
+		pts: h.flow.seed(res), every: 2,
 	})
 	h.nextID++
 	return true
