@@ -68,7 +68,7 @@ type HybridTracker struct {
 type HybridConfig struct {
 	// LandmarkEvery is how many frames apart a settled hand (one the
 	// optical flow follows, whose last landmark pass agreed with it) gets
-	// a landmark pass at the most (default 8): passes come twice as far
+	// a landmark pass at the most (default 32): passes come twice as far
 	// apart each time the flow proves exact, and every other frame for
 	// hands not settled or whose flow strayed.
 	LandmarkEvery int
@@ -89,7 +89,7 @@ type HybridConfig struct {
 
 func (c HybridConfig) withDefaults() HybridConfig {
 	if c.LandmarkEvery <= 0 {
-		c.LandmarkEvery = 8
+		c.LandmarkEvery = 32
 	}
 	if c.MaxLandmarks <= 0 {
 		c.MaxLandmarks = 2
@@ -311,6 +311,10 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 	due := make([]*hybridTrack, 0, len(h.tracks))
 	for _, tr := range h.tracks {
 		every := min(tr.every, h.cfg.LandmarkEvery)
+		if len(tr.pts) < 4*flowMinPoints {
+			// Few points: the flow is easily led astray.
+			every = min(every, 4)
+		}
 		if !tr.settled {
 			every = min(every, 2)
 		}
@@ -410,7 +414,8 @@ func (h *HybridTracker) follow(t float64) {
 // guess) moves on from pass to pass.
 func roiSettled(roi, next handmodel.ROI) bool {
 	d := math.Hypot(next.Center.X-roi.Center.X, next.Center.Y-roi.Center.Y)
-	return d < 0.08*roi.Size && math.Abs(next.Size/roi.Size-1) < 0.1
+	turn := math.Abs(math.Remainder(next.Angle-roi.Angle, 2*math.Pi))
+	return d < 0.08*roi.Size && math.Abs(next.Size/roi.Size-1) < 0.1 && turn < 0.2
 }
 
 // nearEdge reports whether a landmark crop reaches over the frame's edge:
@@ -437,6 +442,8 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 		roi.Center.X += tr.vel.X * dt
 		roi.Center.Y += tr.vel.Y * dt
 	}
+	gap := h.frames - tr.lastPass // frames the flow carried the hand
+	carried := tr.pts != nil
 	tr.lastPass = h.frames
 	need := h.cfg.MinPresence
 	if !tr.confirmed {
@@ -449,6 +456,14 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 		tr.vel = tr.vel.Scale(0.5)
 		return
 	}
+	if tr.settled && !roiSettled(roi, res.Next) {
+		// The hand turned or changed shape since the last pass: the crop
+		// the flow carried no longer fits it. Look again at once through
+		// the crop this pass proposes, as the next frame would.
+		if res2, ok := h.landmarks(frame, res.Next, need); ok {
+			roi, res = res.Next, res2
+		}
+	}
 	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
 	shift := tr.predict(t).Dist(c) / math.Max(tr.width, 1)
 	if tr.hits > 0 && shift < settledShift && roiSettled(roi, res.Next) && !h.nearEdge(res.Next) {
@@ -458,13 +473,15 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 	}
 	tr.settled = tr.calm >= settledPasses
 	// The flow drifts as much as the hand changes shape: passes come twice
-	// as far apart (up to LandmarkEvery) while the flow kept within a sixth
-	// of settledShift, and back at 2 frames apart when it strayed past a
-	// third of it.
+	// as far apart (up to LandmarkEvery) each time the flow carried the
+	// hand the whole interval and kept within a third of settledShift, and
+	// half as far apart when it strayed past half of it.
 	switch {
-	case !tr.settled || shift > settledShift/3:
+	case !tr.settled:
 		tr.every = 2
-	case shift < settledShift/6:
+	case shift > settledShift/2:
+		tr.every = max(2, tr.every/2)
+	case carried && gap >= tr.every && shift < settledShift/3:
 		tr.every = min(2*tr.every, h.cfg.LandmarkEvery)
 	}
 	if dt := t - tr.posT; tr.hits > 0 && dt > 1e-6 && dt < 0.5 {
