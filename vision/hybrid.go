@@ -175,7 +175,10 @@ const (
 	settledShift = 0.15
 	// settledPasses is how many landmark passes in a row must agree with
 	// the flow, on a crop that stays put, before a hand counts as settled.
-	settledPasses     = 3
+	settledPasses = 3
+	// edgeMargin is how close (palm widths) to the frame's edge a hand
+	// that reaches over it is not reported.
+	edgeMargin        = 0.5
 	hybridConfirmHits = 2 // accepted landmark passes before a hand is reported
 	hybridMaxMisses   = 2 // rejected passes in a row before a hand is dropped
 	// sameHand is the distance between two palm centres, in palm widths,
@@ -850,6 +853,13 @@ func (h *HybridTracker) report(t float64, w, ht int) []models.Hand {
 		}
 		p := tr.predict(t)
 		if p.X < 0 || p.Y < 0 || p.X >= float64(w) || p.Y >= float64(ht) {
+			continue
+		}
+		// A hand partly out of the frame is fitted to the part in view:
+		// its palm comes out toward the inside, by up to half a palm. Near
+		// the edge its palm centre may still be outside.
+		m := edgeMargin * tr.width
+		if h.nearEdge(tr.roi) && (p.X < m || p.Y < m || p.X >= float64(w)-m || p.Y >= float64(ht)-m) {
 			continue
 		}
 		out = append(out, models.Hand{ID: tr.id, X: p.X, Y: p.Y, Width: breadthPerSpan * tr.width, Score: tr.presence})
