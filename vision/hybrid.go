@@ -67,10 +67,11 @@ type HybridTracker struct {
 // HybridConfig tunes the hybrid tracker; zero fields take the defaults.
 type HybridConfig struct {
 	// LandmarkEvery is how many frames apart a settled hand (one the
-	// optical flow follows, whose last landmark pass agreed with it) gets
-	// a landmark pass at the most (default 32): passes come twice as far
-	// apart each time the flow proves exact, and every other frame for
-	// hands not settled or whose flow strayed.
+	// optical flow follows, whose last passes agreed with it) gets a
+	// landmark pass at the most (default 32): passes come twice as far
+	// apart each time the flow proves exact and half as far when it
+	// strays, at most 4 frames apart while the flow has few points, and
+	// every other frame for hands not settled.
 	LandmarkEvery int
 	// MaxLandmarks caps the landmark passes of one frame, verification of
 	// new hands included (default 2).
@@ -462,7 +463,8 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 	if tr.settled && !roiSettled(roi, res.Next) {
 		// The hand turned or changed shape since the last pass: the crop
 		// the flow carried no longer fits it. Look again at once through
-		// the crop this pass proposes, as the next frame would.
+		// the crop this pass proposes, as the next frame would (beyond
+		// MaxLandmarks: it is rare once hands are settled).
 		if res2, ok := h.landmarks(frame, res.Next, need); ok {
 			roi, res = res.Next, res2
 		}
