@@ -42,6 +42,7 @@
     ws.binaryType = 'blob';
     ws.onopen = () => { setPill('conn', 'Connected', 'ok'); backoff = 500; };
     ws.onclose = () => {
+      zonesSent = null; // a fresh hello after reconnecting says what the server kept
       setPill('conn', 'Reconnecting…', 'bad');
       setTimeout(connect, backoff); backoff = Math.min(backoff * 2, 5000);
     };
@@ -52,6 +53,10 @@
     };
   }
   function send(m) { if (ws && ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(m)); }
+  // Zones drawn here and sent, until a hello echoes them: a hello the server
+  // sent before it read them (calibration, say) must not wipe them out.
+  let zonesSent = null;
+  function sendZones() { zonesSent = JSON.stringify(st.zones); send({type: 'zones', zones: st.zones}); }
   function setPill(id, text, cls) { const e = $(id); e.textContent = text; e.className = 'pill ' + (cls || ''); }
 
   let decoding = false;
@@ -66,8 +71,11 @@
 
   const handlers = {
     hello(m) {
-      if (st.hello && st.hello.session !== m.session) resetSession();
-      st.hello = m; st.finished = !!m.finished; st.back = m.back || null; st.routine = m.routine; st.zones = m.zones || [];
+      const fresh = st.hello && st.hello.session !== m.session;
+      if (fresh) resetSession();
+      st.hello = m; st.finished = !!m.finished; st.back = m.back || null; st.routine = m.routine;
+      const zones = m.zones || [];
+      if (fresh || zonesSent === null || JSON.stringify(zones) === zonesSent) { st.zones = zones; zonesSent = null; }
       if (view.width !== m.width || view.height !== m.height) { view.width = m.width || 640; view.height = m.height || 480; }
       $('demo').hidden = !m.demo;
       $('calib').hidden = !!m.back;
@@ -374,12 +382,12 @@
     let pts = drawing; drawing = null;
     if (pts.length >= 3) {
       while (pts.length > 64) pts = pts.filter((_, i) => i % 2 === 0);
-      st.zones = st.zones.concat([{points: pts.map(([u, v]) => [+u.toFixed(3), +v.toFixed(3)])}]).slice(-16);
-      send({type: 'zones', zones: st.zones});
+      st.zones = st.zones.concat([{points: pts.map(([u, v]) => [+u.toFixed(3) || 0, +v.toFixed(3) || 0])}]).slice(-16);
+      sendZones();
     }
     drawBackDraw(); draw();
   });
-  $('clearZones').addEventListener('click', () => { st.zones = []; send({type: 'zones', zones: []}); drawBackDraw(); draw(); });
+  $('clearZones').addEventListener('click', () => { st.zones = []; sendZones(); drawBackDraw(); draw(); });
   const boxes = Array.from(document.querySelectorAll('[data-c]'));
   function checkReady() {
     const n = boxes.filter((b) => b.checked).length;
@@ -388,7 +396,7 @@
   }
   boxes.forEach((b) => b.addEventListener('change', checkReady)); checkReady();
   $('startBtn').addEventListener('click', () => {
-    send({type: 'zones', zones: st.zones}); send({type: 'start'});
+    sendZones(); send({type: 'start'});
     try { actx = actx || new AudioContext(); actx.resume(); } catch (e) { /* no audio */ }
     speak('Start at the lower back. Move up slowly, in small circles.');
     setCoaching(true);
