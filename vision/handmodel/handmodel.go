@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/backcoach/backcoach/vision/handmodel/onnxedit"
 	"gocv.io/x/gocv"
 )
 
@@ -50,32 +51,60 @@ func Load(dir string) (*Models, error) {
 		return nil, fmt.Errorf("load hand models from %s: missing %s (install them with 'backcoach models install')",
 			dir, strings.Join(miss, " and "))
 	}
-	palmPath := filepath.Join(dir, PalmFile)
-	lmPath := filepath.Join(dir, LandmarkFile)
-	// gocv.ReadNet aborts the process on a file OpenCV rejects; try each file
-	// first where the C++ exception is caught.
-	for _, p := range []string{palmPath, lmPath} {
-		if err := checkNet(p); err != nil {
-			return nil, fmt.Errorf("load hand model %s: %w", p, err)
+	palm, err := readNet(filepath.Join(dir, PalmFile))
+	if err != nil {
+		return nil, err
+	}
+	landmark, err := readNet(filepath.Join(dir, LandmarkFile))
+	if err != nil {
+		palm.Close()
+		return nil, err
+	}
+	return &Models{dir: dir, anchors: palmAnchors(), palm: palm, landmark: landmark}, nil
+}
+
+// DepthwiseOp is the operator type that Load gives the models' depthwise
+// convolutions, so that OpenCV runs them through the faster layer of
+// depthwise.cpp instead of its general convolution.
+const DepthwiseOp = "BackcoachDepthwise"
+
+// readNet reads one model file, hands its depthwise convolutions to the
+// faster layer and loads it in OpenCV.
+func readNet(path string) (gocv.Net, error) {
+	raw, err := readLocal(path)
+	if err != nil {
+		return gocv.Net{}, fmt.Errorf("load hand model: %w", err)
+	}
+	net, err := netFromONNX(raw, true)
+	if err != nil {
+		return gocv.Net{}, fmt.Errorf("load hand model %s: %w", path, err)
+	}
+	return net, nil
+}
+
+// netFromONNX loads an ONNX model from memory, its depthwise convolutions
+// run by the layer of depthwise.cpp when depthwise is set.
+func netFromONNX(model []byte, depthwise bool) (gocv.Net, error) {
+	if depthwise {
+		var err error
+		if model, _, err = onnxedit.Depthwise(model, DepthwiseOp); err != nil {
+			return gocv.Net{}, err
 		}
+		registerDepthwise()
 	}
-	m := &Models{dir: dir, anchors: palmAnchors()}
-	m.palm = gocv.ReadNet(palmPath, "")
-	if m.palm.Empty() {
-		m.palm.Close()
-		return nil, fmt.Errorf("load hand model %s: OpenCV read an empty network", palmPath)
+	// gocv's reader aborts the process on a model OpenCV rejects; try it
+	// first where the C++ exception is caught.
+	if err := checkNet(model); err != nil {
+		return gocv.Net{}, err
 	}
-	m.landmark = gocv.ReadNet(lmPath, "")
-	if m.landmark.Empty() {
-		m.palm.Close()
-		m.landmark.Close()
-		return nil, fmt.Errorf("load hand model %s: OpenCV read an empty network", lmPath)
+	net, err := gocv.ReadNetFromONNXBytes(model)
+	if err != nil || net.Empty() {
+		net.Close()
+		return gocv.Net{}, fmt.Errorf("OpenCV read an empty network (%v)", err)
 	}
-	for _, n := range []*gocv.Net{&m.palm, &m.landmark} {
-		_ = n.SetPreferableBackend(gocv.NetBackendOpenCV)
-		_ = n.SetPreferableTarget(gocv.NetTargetCPU)
-	}
-	return m, nil
+	_ = net.SetPreferableBackend(gocv.NetBackendOpenCV)
+	_ = net.SetPreferableTarget(gocv.NetTargetCPU)
+	return net, nil
 }
 
 // Dir is the folder the models were loaded from.

@@ -65,10 +65,23 @@ func PalmCenterOf(pts [NumLandmarks]Point3) Point {
 }
 
 // PalmMiddleOf returns the midpoint of landmarks 0 (wrist) and 9 (middle
-// knuckle).
+// knuckle). A palm lying flat is at least as long, wrist to middle knuckle,
+// as it is wide across the knuckles (index to little finger); when the
+// wrist landmark sits closer to the knuckles than that (it slides toward
+// them on a sleeve or a forearm seen end on), the wrist is taken that far
+// back along the same line.
 func PalmMiddleOf(pts [NumLandmarks]Point3) Point {
-	return Point{(pts[Wrist].X + pts[MiddleMCP].X) / 2, (pts[Wrist].Y + pts[MiddleMCP].Y) / 2}
+	w, m := pts[Wrist].XY(), pts[MiddleMCP].XY()
+	if l, pw := Dist(w, m), PalmWidthOf(pts); l > 1e-6 && l < minPalmLength*pw {
+		k := minPalmLength * pw / l
+		w = Point{m.X + (w.X-m.X)*k, m.Y + (w.Y-m.Y)*k}
+	}
+	return Point{(w.X + m.X) / 2, (w.Y + m.Y) / 2}
 }
+
+// minPalmLength is the shortest wrist-to-middle-knuckle distance of a flat
+// palm, in knuckle widths (adult hands measure about 1.3).
+const minPalmLength = 1.0
 
 // PalmWidthOf returns the image distance between landmarks 5 and 17.
 func PalmWidthOf(pts [NumLandmarks]Point3) float64 {

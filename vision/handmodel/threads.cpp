@@ -17,9 +17,9 @@ static char* dup_message(const std::string& s) {
     return out;
 }
 
-char* backcoach_check_net(const char* path) {
+char* backcoach_check_net(const char* buf, size_t len) {
     try {
-        cv::dnn::Net net = cv::dnn::readNetFromONNX(path);
+        cv::dnn::Net net = cv::dnn::readNetFromONNX(buf, len);
         if (net.empty()) return dup_message("OpenCV read an empty network");
         return NULL;
     } catch (const cv::Exception& e) {

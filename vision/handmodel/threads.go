@@ -5,12 +5,14 @@ package handmodel
 #cgo CXXFLAGS: --std=c++11
 #include <stdlib.h>
 #include "threads.h"
+#include "depthwise.h"
 */
 import "C"
 
 import (
 	"errors"
 	"strings"
+	"sync"
 	"unsafe"
 )
 
@@ -23,15 +25,26 @@ func SetThreads(n int) {
 	C.backcoach_set_num_threads(C.int(n))
 }
 
+// registerDepthwise registers the depthwise-convolution layer of
+// depthwise.cpp under DepthwiseOp, once per process.
+var registerDepthwise = sync.OnceFunc(func() {
+	op := C.CString(DepthwiseOp)
+	defer C.free(unsafe.Pointer(op))
+	C.backcoach_register_depthwise(op)
+})
+
 // Threads reports how many threads OpenCV uses.
 func Threads() int { return int(C.backcoach_get_num_threads()) }
 
-// checkNet loads path with OpenCV's ONNX importer, catching the C++
-// exceptions that gocv.ReadNet would let abort the process.
-func checkNet(path string) error {
-	cPath := C.CString(path)
-	defer C.free(unsafe.Pointer(cPath))
-	msg := C.backcoach_check_net(cPath)
+// checkNet loads an ONNX model with OpenCV's ONNX importer, catching the
+// C++ exceptions that gocv's readers would let abort the process.
+func checkNet(model []byte) error {
+	if len(model) == 0 {
+		return errors.New("empty file")
+	}
+	buf := C.CBytes(model)
+	defer C.free(buf)
+	msg := C.backcoach_check_net((*C.char)(buf), C.size_t(len(model)))
 	if msg == nil {
 		return nil
 	}

@@ -166,3 +166,34 @@ func TestNotONNX(t *testing.T) {
 		}
 	}
 }
+
+func TestDepthwise(t *testing.T) {
+	for _, tc := range []struct {
+		file string
+		want int
+	}{
+		{"hand_landmark_opencv46.onnx", 17},
+		{"palm_detection_opencv46.onnx", 23},
+	} {
+		in := readModel(t, tc.file)
+		before, _ := opCounts(t, in)
+		out, n, err := Depthwise(in, "Fast")
+		if err != nil || n != tc.want {
+			t.Errorf("%s: %d depthwise convolutions renamed (%v), want %d", tc.file, n, err, tc.want)
+			continue
+		}
+		after, _ := opCounts(t, out)
+		if after["Fast"] != n || after["Conv"] != before["Conv"]-n {
+			t.Errorf("%s: ops before %v, after %v", tc.file, before, after)
+		}
+		again, n2, err := Depthwise(out, "Fast")
+		if err != nil || n2 != 0 || !bytes.Equal(again, out) {
+			t.Errorf("%s: a second edit renamed %d (%v)", tc.file, n2, err)
+		}
+	}
+	for _, in := range [][]byte{[]byte("hello, world"), {0xff, 0xff, 0xff}, nil} {
+		if _, _, err := Depthwise(in, "Fast"); err == nil {
+			t.Errorf("%q: no error", in)
+		}
+	}
+}

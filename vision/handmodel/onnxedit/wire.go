@@ -161,7 +161,9 @@ const (
 
 	attrName   = 1 // AttributeProto.name
 	attrFloat  = 2 // AttributeProto.f
+	attrInt    = 3 // AttributeProto.i
 	attrTensor = 5 // AttributeProto.t
+	attrInts   = 8 // AttributeProto.ints
 	attrType   = 20
 	attrTypeF  = 1 // AttributeProto.FLOAT
 
@@ -233,10 +235,13 @@ func scalar(t message) (float32, error) {
 }
 
 // dims reads a tensor's shape.
-func dims(t message) []int64 {
+func dims(t message) []int64 { return t.ints(tensorDims) }
+
+// ints returns the values of a repeated int64 field, packed or not.
+func (m message) ints(num protowire.Number) []int64 {
 	var out []int64
-	for _, f := range t {
-		if f.num != tensorDims {
+	for _, f := range m {
+		if f.num != num {
 			continue
 		}
 		switch f.typ {

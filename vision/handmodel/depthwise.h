@@ -1,0 +1,14 @@
+#ifndef BACKCOACH_HANDMODEL_DEPTHWISE_H
+#define BACKCOACH_HANDMODEL_DEPTHWISE_H
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+// backcoach_register_depthwise registers the depthwise-convolution layer
+// under the given ONNX operator type with OpenCV's layer factory.
+void backcoach_register_depthwise(const char* op);
+
+#ifdef __cplusplus
+}
+#endif
+#endif

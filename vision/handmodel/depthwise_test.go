@@ -1,0 +1,215 @@
+package handmodel_test
+
+import (
+	"encoding/binary"
+	"fmt"
+	"math"
+	"math/rand"
+	"path/filepath"
+	"testing"
+
+	"github.com/backcoach/backcoach/vision/handmodel"
+	"github.com/backcoach/backcoach/vision/handmodel/onnxedit"
+	"gocv.io/x/gocv"
+	"google.golang.org/protobuf/encoding/protowire"
+)
+
+// pb builds protobuf messages for the tiny test models.
+type pb []byte
+
+func (b pb) bytes(num protowire.Number, v []byte) pb {
+	b = protowire.AppendTag(b, num, protowire.BytesType)
+	return protowire.AppendBytes(b, v)
+}
+func (b pb) str(num protowire.Number, s string) pb { return b.bytes(num, []byte(s)) }
+func (b pb) varint(num protowire.Number, v int64) pb {
+	b = protowire.AppendTag(b, num, protowire.VarintType)
+	return protowire.AppendVarint(b, uint64(v))
+}
+func (b pb) float(num protowire.Number, f float32) pb {
+	b = protowire.AppendTag(b, num, protowire.Fixed32Type)
+	return protowire.AppendFixed32(b, math.Float32bits(f))
+}
+
+// ONNX field numbers (onnx.proto3).
+func attrInt(name string, v int64) []byte {
+	return pb(nil).str(1, name).varint(3, v).varint(20, 2)
+}
+func attrInts(name string, vs ...int64) []byte {
+	b := pb(nil).str(1, name)
+	for _, v := range vs {
+		b = b.varint(8, v)
+	}
+	return b.varint(20, 7)
+}
+func attrFloat(name string, f float32) []byte { return pb(nil).str(1, name).float(2, f).varint(20, 1) }
+
+func tensor(name string, vals []float32, dims ...int64) []byte {
+	b := pb(nil)
+	for _, d := range dims {
+		b = b.varint(1, d)
+	}
+	raw := make([]byte, 4*len(vals))
+	for i, v := range vals {
+		binary.LittleEndian.PutUint32(raw[4*i:], math.Float32bits(v))
+	}
+	return b.varint(2, 1).str(8, name).bytes(9, raw)
+}
+
+func valueInfo(name string, dims ...int64) []byte {
+	shape := pb(nil)
+	for _, d := range dims {
+		shape = shape.bytes(1, pb(nil).varint(1, d))
+	}
+	tt := pb(nil).varint(1, 1).bytes(2, shape)
+	return pb(nil).str(1, name).bytes(2, pb(nil).bytes(1, tt))
+}
+
+// dwCase is one depthwise convolution: channels, input size, kernel,
+// stride, ONNX pads (top, left, bottom, right) and an optional ReLU6.
+type dwCase struct {
+	c, h, w, k, stride int
+	pads               [4]int64
+	relu6              bool
+}
+
+// model returns the case as an ONNX model: Conv (and Clip) with random
+// weights and biases.
+func (tc dwCase) model(rng *rand.Rand) []byte {
+	wts := make([]float32, tc.c*tc.k*tc.k)
+	for i := range wts {
+		wts[i] = float32(rng.NormFloat64())
+	}
+	bias := make([]float32, tc.c)
+	for i := range bias {
+		bias[i] = float32(rng.NormFloat64())
+	}
+	conv := pb(nil).str(1, "x").str(1, "W").str(1, "B").str(2, "conv").str(3, "conv").str(4, "Conv").
+		bytes(5, attrInt("group", int64(tc.c))).
+		bytes(5, attrInts("kernel_shape", int64(tc.k), int64(tc.k))).
+		bytes(5, attrInts("strides", int64(tc.stride), int64(tc.stride))).
+		bytes(5, attrInts("pads", tc.pads[:]...)).
+		bytes(5, attrInts("dilations", 1, 1))
+	out := "conv"
+	g := pb(nil).bytes(1, conv)
+	if tc.relu6 {
+		clip := pb(nil).str(1, "conv").str(2, "y").str(3, "clip").str(4, "Clip").
+			bytes(5, attrFloat("min", 0)).bytes(5, attrFloat("max", 6))
+		g = g.bytes(1, clip)
+		out = "y"
+	}
+	oh := (int64(tc.h)+tc.pads[0]+tc.pads[2]-int64(tc.k))/int64(tc.stride) + 1
+	ow := (int64(tc.w)+tc.pads[1]+tc.pads[3]-int64(tc.k))/int64(tc.stride) + 1
+	g = g.str(2, "dw").
+		bytes(5, tensor("W", wts, int64(tc.c), 1, int64(tc.k), int64(tc.k))).
+		bytes(5, tensor("B", bias, int64(tc.c))).
+		bytes(11, valueInfo("x", 1, int64(tc.c), int64(tc.h), int64(tc.w))).
+		bytes(12, valueInfo(out, 1, int64(tc.c), oh, ow))
+	return pb(nil).varint(1, 6).bytes(8, pb(nil).varint(2, 10)).bytes(7, g)
+}
+
+// TestDepthwiseLayerMatchesOpenCV runs depthwise convolutions through
+// OpenCV's own layer and through the faster one, on random inputs, and
+// compares them: channel counts that are and are not a multiple of 8,
+// strides 1 and 2, even and uneven padding, with and without a fused ReLU6.
+func TestDepthwiseLayerMatchesOpenCV(t *testing.T) {
+	start := matCount()
+	rng := rand.New(rand.NewSource(1))
+	for _, tc := range []dwCase{
+		{c: 8, h: 14, w: 14, k: 5, stride: 1, pads: [4]int64{2, 2, 2, 2}},
+		{c: 13, h: 9, w: 11, k: 5, stride: 2, pads: [4]int64{1, 1, 2, 2}, relu6: true},
+		{c: 3, h: 7, w: 7, k: 3, stride: 1, pads: [4]int64{1, 1, 1, 1}, relu6: true},
+		{c: 24, h: 17, w: 12, k: 3, stride: 2, pads: [4]int64{0, 0, 1, 1}},
+		{c: 16, h: 6, w: 6, k: 5, stride: 1, pads: [4]int64{0, 0, 0, 0}},
+	} {
+		t.Run(fmt.Sprintf("c%d_%dx%d_k%d_s%d_pad%v_relu6=%v", tc.c, tc.h, tc.w, tc.k, tc.stride, tc.pads, tc.relu6), func(t *testing.T) {
+			model := tc.model(rng)
+			if _, n, err := onnxedit.Depthwise(model, handmodel.DepthwiseOp); n != 1 || err != nil {
+				t.Fatalf("the edit renamed %d convolutions (%v), want 1", n, err)
+			}
+			in := gocv.NewMatWithSizes([]int{1, tc.c, tc.h, tc.w}, gocv.MatTypeCV32F)
+			defer in.Close()
+			data, err := in.DataPtrFloat32()
+			if err != nil {
+				t.Fatal(err)
+			}
+			for i := range data {
+				data[i] = float32(rng.NormFloat64() * 2)
+			}
+			var outs [2][]float32
+			for k, fast := range []bool{false, true} {
+				net, err := handmodel.NetFromONNX(model, fast)
+				if err != nil {
+					t.Fatalf("load (depthwise layer %v): %v", fast, err)
+				}
+				net.SetInput(in, "")
+				out := net.Forward("")
+				v, err := out.DataPtrFloat32()
+				if err != nil {
+					t.Fatal(err)
+				}
+				outs[k] = append([]float32(nil), v...)
+				out.Close()
+				net.Close()
+			}
+			if len(outs[0]) != len(outs[1]) || len(outs[0]) == 0 {
+				t.Fatalf("OpenCV gave %d values, the depthwise layer %d", len(outs[0]), len(outs[1]))
+			}
+			var maxDiff, maxAbs float64
+			for i := range outs[0] {
+				maxDiff = math.Max(maxDiff, math.Abs(float64(outs[0][i]-outs[1][i])))
+				maxAbs = math.Max(maxAbs, math.Abs(float64(outs[0][i])))
+			}
+			t.Logf("%d values, largest %.2f, largest difference %.2g", len(outs[0]), maxAbs, maxDiff)
+			if maxDiff > 1e-4*math.Max(1, maxAbs) {
+				t.Errorf("largest difference %.3g, want float rounding only", maxDiff)
+			}
+		})
+	}
+	checkMats(t, start)
+}
+
+// TestModelsMatchPlainOpenCV runs the palm detector and the landmark model
+// on frames of the real clip with and without the depthwise layer: palms
+// and landmarks agree to a hundredth of a pixel.
+func TestModelsMatchPlainOpenCV(t *testing.T) {
+	start := matCount()
+	fast := mustLoad(t)
+	plain, err := handmodel.LoadPlain(modelDir(t))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	frames := readFrames(t, filepath.Join(sharedDir, "realdata", "asl_hand.25fps.mp4"), 6)
+	var palms, passes int
+	var worst float64
+	for i, f := range frames {
+		pf, err1 := fast.DetectPalms(f)
+		pp, err2 := plain.DetectPalms(f)
+		if err1 != nil || err2 != nil || len(pf) != len(pp) {
+			t.Fatalf("frame %d: %d palms (%v) with the layer, %d (%v) without", i, len(pf), err1, len(pp), err2)
+		}
+		for k := range pf {
+			palms++
+			worst = math.Max(worst, handmodel.Dist(pf[k].Center, pp[k].Center))
+			rf, err1 := fast.Landmarks(f, pf[k].ROI())
+			rp, err2 := plain.Landmarks(f, pf[k].ROI())
+			if err1 != nil || err2 != nil {
+				t.Fatalf("frame %d: landmarks: %v, %v", i, err1, err2)
+			}
+			passes++
+			for j := range rf.Points {
+				worst = math.Max(worst, handmodel.Dist(rf.Points[j].XY(), rp.Points[j].XY()))
+			}
+			if d := math.Abs(rf.Presence - rp.Presence); d > 1e-4 {
+				t.Errorf("frame %d: presence %.6f with the layer, %.6f without", i, rf.Presence, rp.Presence)
+			}
+		}
+	}
+	closeAll(frames)
+	t.Logf("%d palms, %d landmark passes: largest difference %.4f px", palms, passes, worst)
+	if palms == 0 || worst > 0.01 {
+		t.Errorf("%d palms, largest difference %.4f px; want palms and at most 0.01 px", palms, worst)
+	}
+	checkMats(t, start)
+}

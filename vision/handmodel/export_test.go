@@ -1,0 +1,31 @@
+package handmodel
+
+import (
+	"fmt"
+	"path/filepath"
+
+	"gocv.io/x/gocv"
+)
+
+// LoadPlain loads the models from dir as OpenCV reads them, without the
+// depthwise layer: the reference the layer is checked against.
+func LoadPlain(dir string) (*Models, error) {
+	var nets [2]gocv.Net
+	for i, name := range []string{PalmFile, LandmarkFile} {
+		raw, err := readLocal(filepath.Join(dir, name))
+		if err != nil {
+			return nil, err
+		}
+		if nets[i], err = netFromONNX(raw, false); err != nil {
+			nets[0].Close()
+			return nil, fmt.Errorf("%s: %w", name, err)
+		}
+	}
+	return &Models{dir: dir, anchors: palmAnchors(), palm: nets[0], landmark: nets[1]}, nil
+}
+
+// NetFromONNX loads an ONNX model from memory, with or without the
+// depthwise layer.
+func NetFromONNX(model []byte, depthwise bool) (gocv.Net, error) {
+	return netFromONNX(model, depthwise)
+}
