@@ -68,7 +68,7 @@ type HybridTracker struct {
 type HybridConfig struct {
 	// LandmarkEvery is how many frames apart a settled hand (one the
 	// optical flow follows, whose last passes agreed with it) gets a
-	// landmark pass at the most (default 32): passes come twice as far
+	// landmark pass at the most (default 64): passes come twice as far
 	// apart each time the flow proves exact and half as far when it
 	// strays, at most 4 frames apart while the flow has few points, and
 	// every other frame for hands not settled.
@@ -90,7 +90,7 @@ type HybridConfig struct {
 
 func (c HybridConfig) withDefaults() HybridConfig {
 	if c.LandmarkEvery <= 0 {
-		c.LandmarkEvery = 32
+		c.LandmarkEvery = 64
 	}
 	if c.MaxLandmarks <= 0 {
 		c.MaxLandmarks = 2
@@ -119,6 +119,11 @@ type HybridStats struct {
 	// followed yet, by what pointed there (proposal, mirror, detector,
 	// headward).
 	Tries map[string]int
+	// Passes counts the landmark passes by purpose: "new" (the tries),
+	// "settling" (a followed hand not settled yet), "settled" (the spaced
+	// passes of a settled hand) and "second look" (a settled hand's crop
+	// no longer fitted).
+	Passes map[string]int
 }
 
 // rejection is a proposal the landmark model turned down.
@@ -453,7 +458,11 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 	if !tr.confirmed {
 		need = math.Max(need, newHandPresence)
 	}
-	res, ok := h.landmarks(frame, roi, need)
+	purpose := "settling"
+	if tr.settled {
+		purpose = "settled"
+	}
+	res, ok := h.landmarks(frame, roi, need, purpose)
 	if !ok {
 		tr.misses++
 		tr.pos, tr.posT = tr.predict(t), t
@@ -465,7 +474,7 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 		// the flow carried no longer fits it. Look again at once through
 		// the crop this pass proposes, as the next frame would (beyond
 		// MaxLandmarks: it is rare once hands are settled).
-		if res2, ok := h.landmarks(frame, res.Next, need); ok {
+		if res2, ok := h.landmarks(frame, res.Next, need, "second look"); ok {
 			roi, res = res.Next, res2
 		}
 	}
@@ -509,7 +518,11 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 // landmarks runs the landmark model and says whether it saw a plausible hand.
 // A new hand needs minPresence until it is confirmed, a followed one
 // MinPresence.
-func (h *HybridTracker) landmarks(frame gocv.Mat, roi handmodel.ROI, minPresence float64) (handmodel.Result, bool) {
+func (h *HybridTracker) landmarks(frame gocv.Mat, roi handmodel.ROI, minPresence float64, purpose string) (handmodel.Result, bool) {
+	if h.stats.Passes == nil {
+		h.stats.Passes = map[string]int{}
+	}
+	h.stats.Passes[purpose]++
 	start := time.Now()
 	res, err := h.hm.Landmarks(frame, roi)
 	h.stats.Landmark += time.Since(start)
@@ -553,7 +566,7 @@ func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, ori
 		h.stats.Tries = map[string]int{}
 	}
 	h.stats.Tries[origin]++
-	res, ok := h.landmarks(frame, roi, math.Max(h.cfg.MinPresence, newHandPresence))
+	res, ok := h.landmarks(frame, roi, math.Max(h.cfg.MinPresence, newHandPresence), "new")
 	if !ok {
 		return false
 	}

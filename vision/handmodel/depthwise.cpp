@@ -16,6 +16,7 @@ namespace {
 using cv::dnn::LayerParams;
 
 typedef float v8 __attribute__((vector_size(32)));
+typedef float v8u __attribute__((vector_size(32), aligned(4))); // unaligned
 
 struct Shape {
     int C, H, W, OH, OW; // channels, input and output size
@@ -73,6 +74,45 @@ void depthwise8(const Shape& s, const float* X, float* Y, const float* wt, const
         }
     }
 }
+
+// depthwiseRows computes one image a channel at a time, vectorised along
+// the rows: for stride 1 on wide maps, where interleaving eight channels
+// would cost more than the arithmetic.
+__attribute__((target_clones("avx2", "default")))
+void depthwiseRows(const Shape& s, const float* X, float* Y, const float* wt, const float* bias) {
+    const int taps = s.kh * s.kw;
+    for (int c = 0; c < s.C; c++) {
+        const float* x = X + static_cast<size_t>(c) * s.H * s.W;
+        float* y = Y + static_cast<size_t>(c) * s.OH * s.OW;
+        const float* k = wt + static_cast<size_t>(c) * taps;
+        const float b = bias ? bias[c] : 0.f;
+        for (int oy = 0; oy < s.OH; oy++) {
+            float* __restrict yr = y + static_cast<size_t>(oy) * s.OW;
+            for (int ox = 0; ox < s.OW; ox++) yr[ox] = b;
+            for (int ky = 0; ky < s.kh; ky++) {
+                const int iy = oy - s.pt + ky;
+                if (iy < 0 || iy >= s.H) continue;
+                const float* __restrict xr = x + static_cast<size_t>(iy) * s.W;
+                for (int kx = 0; kx < s.kw; kx++) {
+                    // output columns whose input column ox - pl + kx is inside
+                    const int lo = std::max(0, s.pl - kx), hi = std::min(s.OW, s.W + s.pl - kx);
+                    const float w = k[ky * s.kw + kx];
+                    const float* __restrict xs = xr - s.pl + kx;
+                    const v8 wv = {w, w, w, w, w, w, w, w};
+                    int ox = lo;
+                    for (; ox + 8 <= hi; ox += 8)
+                        *reinterpret_cast<v8u*>(yr + ox) += wv * *reinterpret_cast<const v8u*>(xs + ox);
+                    for (; ox < hi; ox++) yr[ox] += w * xs[ox];
+                }
+            }
+            if (s.act)
+                for (int ox = 0; ox < s.OW; ox++) yr[ox] = std::min(s.hi, std::max(s.lo, yr[ox]));
+        }
+    }
+}
+
+// wideRows is the output width from which depthwiseRows is the faster.
+const int wideRows = 32;
 
 class DepthwiseLayer : public cv::dnn::Layer {
 public:
@@ -132,12 +172,17 @@ public:
         d.W = X.size[3];
         d.OH = Y.size[2];
         d.OW = Y.size[3];
+        const float* bias = blobs.size() > 1 ? blobs[1].ptr<float>() : nullptr;
+        if (d.sh == 1 && d.sw == 1 && d.OW >= wideRows) {
+            for (int n = 0; n < X.size[0]; n++)
+                depthwiseRows(d, X.ptr<float>(n), Y.ptr<float>(n), blobs[0].ptr<float>(), bias);
+            return;
+        }
         const size_t need = static_cast<size_t>((d.OH - 1) * d.sh + d.kh) * ((d.OW - 1) * d.sw + d.kw) * 8 + 8;
         if (pbuf.size() < need) pbuf.resize(need);
         if (kbuf.size() < static_cast<size_t>(d.kh * d.kw * 8 + 8)) kbuf.resize(d.kh * d.kw * 8 + 8);
         float* P = cv::alignPtr(pbuf.data(), 32);
         float* K = cv::alignPtr(kbuf.data(), 32);
-        const float* bias = blobs.size() > 1 ? blobs[1].ptr<float>() : nullptr;
         for (int n = 0; n < X.size[0]; n++)
             depthwise8(d, X.ptr<float>(n), Y.ptr<float>(n), blobs[0].ptr<float>(), bias, P, K);
     }

@@ -111,7 +111,8 @@ func (tc dwCase) model(rng *rand.Rand) []byte {
 // TestDepthwiseLayerMatchesOpenCV runs depthwise convolutions through
 // OpenCV's own layer and through the faster one, on random inputs, and
 // compares them: channel counts that are and are not a multiple of 8,
-// strides 1 and 2, even and uneven padding, with and without a fused ReLU6.
+// narrow and wide maps, strides 1 and 2, even and uneven padding, with and
+// without a fused ReLU6.
 func TestDepthwiseLayerMatchesOpenCV(t *testing.T) {
 	start := matCount()
 	rng := rand.New(rand.NewSource(1))
@@ -121,6 +122,10 @@ func TestDepthwiseLayerMatchesOpenCV(t *testing.T) {
 		{c: 3, h: 7, w: 7, k: 3, stride: 1, pads: [4]int64{1, 1, 1, 1}, relu6: true},
 		{c: 24, h: 17, w: 12, k: 3, stride: 2, pads: [4]int64{0, 0, 1, 1}},
 		{c: 16, h: 6, w: 6, k: 5, stride: 1, pads: [4]int64{0, 0, 0, 0}},
+		// wide maps: one channel at a time, along the rows
+		{c: 5, h: 9, w: 40, k: 3, stride: 1, pads: [4]int64{1, 1, 1, 1}, relu6: true},
+		{c: 9, h: 12, w: 37, k: 5, stride: 1, pads: [4]int64{1, 2, 3, 0}},
+		{c: 4, h: 8, w: 64, k: 5, stride: 2, pads: [4]int64{1, 1, 2, 2}},
 	} {
 		t.Run(fmt.Sprintf("c%d_%dx%d_k%d_s%d_pad%v_relu6=%v", tc.c, tc.h, tc.w, tc.k, tc.stride, tc.pads, tc.relu6), func(t *testing.T) {
 			model := tc.model(rng)
