@@ -15,6 +15,14 @@ namespace {
 
 using cv::dnn::LayerParams;
 
+// On x86-64 each kernel is built twice, for AVX2 and for the baseline,
+// and the loader picks the one the CPU runs; elsewhere once, for the target.
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define BC_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define BC_CLONES
+#endif
+
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4))); // unaligned
 
@@ -29,7 +37,7 @@ struct Shape {
 // depthwise8 computes one image: X is C×H×W, Y is C×OH×OW, wt is C×kh×kw and
 // bias C values (or null). P (the padded input of eight channels,
 // interleaved) and K (their weights) are 32-byte aligned scratch buffers.
-__attribute__((target_clones("avx2", "default")))
+BC_CLONES
 void depthwise8(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, float* P, float* K) {
     const int taps = s.kh * s.kw;
     const int PH = (s.OH - 1) * s.sh + s.kh, PW = (s.OW - 1) * s.sw + s.kw;
@@ -78,7 +86,7 @@ void depthwise8(const Shape& s, const float* X, float* Y, const float* wt, const
 // depthwiseRows computes one image a channel at a time, vectorised along
 // the rows: for stride 1 on wide maps, where interleaving eight channels
 // would cost more than the arithmetic.
-__attribute__((target_clones("avx2", "default")))
+BC_CLONES
 void depthwiseRows(const Shape& s, const float* X, float* Y, const float* wt, const float* bias) {
     const int taps = s.kh * s.kw;
     for (int c = 0; c < s.C; c++) {
