@@ -2,6 +2,7 @@ package vision_test
 
 import (
 	"context"
+	"image"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -252,4 +253,115 @@ func TestTrackerAccuracyOnTestdata(t *testing.T) {
 	if n := matCount(); n != start {
 		t.Errorf("Mats left open: %d", n-start)
 	}
+}
+
+// TestTrackerAtOtherSizes replays two testdata videos scaled to 1280×960,
+// as a phone or a webcam at 720p and up would film them: calibration and
+// tracking work in proportion to the back, not in fixed pixels, so the
+// figures must hold (errors counted in 640-px pixels).
+func TestTrackerAtOtherSizes(t *testing.T) {
+	if testing.Short() {
+		t.Skip("replays test videos")
+	}
+	mdir := modelDir()
+	if mdir == "" {
+		t.Skip("no hand models")
+	}
+	start := matCount()
+	const scale = 2.0
+	for _, v := range loadVideos(t) {
+		if v.name != "correct" && v.name != "hands_lost" {
+			continue
+		}
+		acc, back := runScaled(t, v, scale, mdir)
+		bottom, top, width := backErrors(back, scaleBack(v.truth.Back, scale))
+		t.Logf("%-10s at %.0fx: recall %.3f precision %.3f error %.1f px (640-px pixels); spine %.3f/%.3f L, half width %.1f %%",
+			v.name, scale, acc.recall(), acc.precision(), acc.meanErr()/scale, bottom, top, 100*width)
+		if acc.recall() < minRecallVideo || acc.precision() < minPrecisionVideo || acc.meanErr()/scale > maxMeanErrPxVideo {
+			t.Errorf("%s at %.0fx: recall %.3f precision %.3f error %.1f px; want >= %.2f, >= %.2f, <= %.0f px",
+				v.name, scale, acc.recall(), acc.precision(), acc.meanErr()/scale, minRecallVideo, minPrecisionVideo, maxMeanErrPxVideo)
+		}
+		if bottom > targetSpineErrL || top > targetSpineErrL || width > targetHalfWidthE {
+			t.Errorf("%s at %.0fx: calibration off (spine %.3f/%.3f L, half width %.1f %%)", v.name, scale, bottom, top, 100*width)
+		}
+	}
+	if n := matCount(); n != start {
+		t.Errorf("Mats left open: %d", n-start)
+	}
+}
+
+// runScaled replays a video with every frame scaled by scale (the way
+// Replay does: calibration on the first frames, then every frame tracked)
+// and scores it against the scaled truth.
+func runScaled(t *testing.T, v video, scale float64, mdir string) (accuracy, models.Back) {
+	t.Helper()
+	src, err := vision.Open(vision.SourceSpec{File: v.path})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer src.Close()
+	p, err := vision.NewProcessor(vision.Options{Head: v.truth.Head, ModelDir: mdir})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer p.Close()
+	frame := gocv.NewMat()
+	defer frame.Close()
+	// next reads and scales one frame into m.
+	next := func(m *gocv.Mat) bool {
+		if src.Read(&frame) != nil {
+			return false
+		}
+		gocv.Resize(frame, m, image.Pt(int(float64(frame.Cols())*scale), int(float64(frame.Rows())*scale)), 0, 0, gocv.InterpolationLinear)
+		return true
+	}
+	first := make([]gocv.Mat, 60)
+	defer func() {
+		for i := range first {
+			first[i].Close()
+		}
+	}()
+	for i := range first {
+		first[i] = gocv.NewMat()
+		if !next(&first[i]) {
+			t.Fatalf("%s: fewer than %d frames", v.name, len(first))
+		}
+	}
+	if err := p.Calibrate(first); err != nil {
+		t.Fatalf("%s: %v", v.name, err)
+	}
+	var acc accuracy
+	track := func(i int, m gocv.Mat) {
+		if i >= len(v.truth.Frames) {
+			t.Fatalf("%s: frame %d has no truth", v.name, i)
+		}
+		obs, err := p.Process(m, i, float64(i)/v.truth.FPS)
+		if err != nil {
+			t.Fatalf("%s frame %d: %v", v.name, i, err)
+		}
+		var truth []models.TruthHand
+		for _, h := range v.truth.Frames[i].Hands {
+			h.X, h.Y = h.X*scale, h.Y*scale
+			truth = append(truth, h)
+		}
+		matchFrame(&acc, truth, obs.Hands, v.truth.PalmWidth*scale/2)
+	}
+	for i, m := range first {
+		track(i, m)
+	}
+	m := gocv.NewMat()
+	defer m.Close()
+	for i := len(first); next(&m); i++ {
+		track(i, m)
+	}
+	back, _ := p.Back()
+	return acc, back
+}
+
+// scaleBack scales a back's geometry (pixels) by k.
+func scaleBack(b models.Back, k float64) models.Back {
+	b.SpineBottom = b.SpineBottom.Scale(k)
+	b.SpineTop = b.SpineTop.Scale(k)
+	b.HalfWidth *= k
+	return b
 }
