@@ -2,9 +2,9 @@ package vision_test
 
 import (
 	"context"
-	"image"
 	"encoding/json"
 	"fmt"
+	"image"
 	"math"
 	"os"
 	"path/filepath"
