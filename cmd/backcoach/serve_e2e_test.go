@@ -13,12 +13,41 @@ import (
 	"time"
 
 	"github.com/backcoach/backcoach/models"
+	"github.com/chromedp/cdproto/cdp"
 	"github.com/chromedp/cdproto/input"
+	"github.com/chromedp/cdproto/page"
 	cdpruntime "github.com/chromedp/cdproto/runtime"
 	"github.com/chromedp/chromedp"
 )
 
 const chromiumPath = "/usr/bin/chromium"
+
+// holdHellos runs in the overlay page before its scripts: it records the
+// page's websockets so that, while window.__bcHold is set, the server's
+// hello messages wait; window.__bcStale(m) delivers a hello of the test's
+// own at once and window.__bcRelease() lets the held ones through in order.
+const holdHellos = `(() => {
+  const WS = window.WebSocket, held = [];
+  let handler = null;
+  window.__bcStale = (m) => handler && handler({data: JSON.stringify(m)});
+  window.__bcRelease = () => { window.__bcHold = false; held.splice(0).forEach((ev) => handler && handler(ev)); };
+  function Wrapped(url, protocols) {
+    const s = protocols === undefined ? new WS(url) : new WS(url, protocols);
+    Object.defineProperty(s, 'onmessage', {
+      set(h) {
+        handler = h;
+        s.addEventListener('message', (ev) => {
+          if (window.__bcHold && typeof ev.data === 'string' && ev.data.includes('"type":"hello"')) { held.push(ev); return; }
+          h(ev);
+        });
+      },
+    });
+    return s;
+  }
+  Wrapped.prototype = WS.prototype;
+  Object.assign(Wrapped, {CONNECTING: 0, OPEN: 1, CLOSING: 2, CLOSED: 3});
+  window.WebSocket = Wrapped;
+})();`
 
 // TestServeEndToEnd runs serve on a testdata video, opens the overlay and
 // the remote in headless Chromium, goes through the checklist, checks that
@@ -127,8 +156,15 @@ func TestServeEndToEnd(t *testing.T) {
 		}
 	}()
 
-	// The checklist comes first; tick it and start.
+	// The checklist comes first; tick it and start. The page's sockets are
+	// wrapped so that the test can hold back the server's hellos and slip
+	// in one of its own (see holdHellos).
 	if err := chromedp.Do(overlay,
+		chromedp.Func(func(ctx context.Context, tg *chromedp.Target) error {
+			_, err := cdp.Call(ctx, tg, page.AddScriptToEvaluateOnNewDocument,
+				page.AddScriptToEvaluateOnNewDocumentParams{Source: holdHellos})
+			return err
+		}),
 		chromedp.Navigate(rs.url),
 		chromedp.WaitVisible(chromedp.CSS(`#check`)),
 		chromedp.WaitVisible(chromedp.CSS(`#conn.ok`)),
@@ -156,8 +192,22 @@ func TestServeEndToEnd(t *testing.T) {
 		draw = append(draw, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseMoved, x, y, chromedp.ButtonLeft))
 	}
 	draw = append(draw, chromedp.MouseEvent(input.DispatchMouseEventTypeMouseReleased, x0, y0, chromedp.ButtonLeft))
+	// A hello the server sent before it read the zone (when calibration
+	// ends, say) must not wipe the zone out: hold the server's hellos back,
+	// draw, deliver such a hello (no zones), then the held ones.
+	if err := chromedp.Do(overlay, chromedp.Evaluate[chromedp.Void](`window.__bcHold = true`)); err != nil {
+		t.Fatalf("hold hellos: %v", err)
+	}
 	if err := chromedp.Do(overlay, draw...); err != nil {
 		t.Fatalf("draw a zone: %v", err)
+	}
+	kept, err := chromedp.Run(overlay, chromedp.Evaluate[float64](`(() => {
+		window.__bcStale(Object.assign({}, window.backcoach.hello, {zones: []}));
+		const n = window.backcoach.zones.length;
+		window.__bcRelease();
+		return n; })()`))
+	if err != nil || kept != 1 {
+		t.Errorf("after a hello from before the zone was read, the page has %v zones (%v), want 1", kept, err)
 	}
 	if err := chromedp.Do(overlay,
 		chromedp.Evaluate[chromedp.Void](`document.querySelectorAll('[data-c]').forEach(b => b.click())`),
