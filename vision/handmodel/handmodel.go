@@ -63,11 +63,6 @@ func Load(dir string) (*Models, error) {
 	return &Models{dir: dir, anchors: palmAnchors(), palm: palm, landmark: landmark}, nil
 }
 
-// DepthwiseOp is the operator type that Load gives the models' depthwise
-// convolutions, so that OpenCV runs them through the faster layer of
-// depthwise.cpp instead of its general convolution.
-const DepthwiseOp = "BackcoachDepthwise"
-
 // readNet reads one model file, hands its depthwise convolutions to the
 // faster layer and loads it in OpenCV.
 func readNet(path string) (gocv.Net, error) {

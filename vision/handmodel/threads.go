@@ -5,14 +5,12 @@ package handmodel
 #cgo CXXFLAGS: --std=c++11
 #include <stdlib.h>
 #include "threads.h"
-#include "depthwise.h"
 */
 import "C"
 
 import (
 	"errors"
 	"strings"
-	"sync"
 	"unsafe"
 )
 
@@ -24,14 +22,6 @@ func SetThreads(n int) {
 	}
 	C.backcoach_set_num_threads(C.int(n))
 }
-
-// registerDepthwise registers the depthwise-convolution layer of
-// depthwise.cpp under DepthwiseOp, once per process.
-var registerDepthwise = sync.OnceFunc(func() {
-	op := C.CString(DepthwiseOp)
-	defer C.free(unsafe.Pointer(op))
-	C.backcoach_register_depthwise(op)
-})
 
 // Threads reports how many threads OpenCV uses.
 func Threads() int { return int(C.backcoach_get_num_threads()) }

@@ -1,0 +1,27 @@
+package handmodel
+
+/*
+#cgo !windows pkg-config: opencv4
+#cgo CXXFLAGS: --std=c++11
+#include <stdlib.h>
+#include "depthwise.h"
+*/
+import "C"
+
+import (
+	"sync"
+	"unsafe"
+)
+
+// DepthwiseOp is the operator type that Load gives the models' depthwise
+// convolutions, so that OpenCV runs them through the faster layer of
+// depthwise.cpp instead of its general convolution.
+const DepthwiseOp = "BackcoachDepthwise"
+
+// registerDepthwise registers the depthwise-convolution layer of
+// depthwise.cpp under DepthwiseOp, once per process.
+var registerDepthwise = sync.OnceFunc(func() {
+	op := C.CString(DepthwiseOp)
+	defer C.free(unsafe.Pointer(op))
+	C.backcoach_register_depthwise(op)
+})
