@@ -54,10 +54,13 @@ type HybridTracker struct {
 	// detector looks at; lastMirror is the frame of the last mirror try.
 	detectRuns int
 	// detectGap is how many frames apart the detector runs now: DetectEvery
-	// after a hand was lost, twice as long after each run that found no
-	// new hand, up to maxDetectGap.
-	detectGap  int
-	lastMirror int
+	// after a hand was lost, twice as long after each round of the regions
+	// (see detectRegion) that found no new hand, up to maxDetectGap.
+	detectGap int
+	// detectRound is how many regions make a round now; fruitless counts
+	// the detections in a row that found no new hand.
+	detectRound, fruitless int
+	lastMirror             int
 	// flow carries followed hands from one landmark pass to the next.
 	flow *handFlow
 
@@ -184,7 +187,14 @@ const (
 	settledPasses = 3
 	// edgeMargin is how close (palm widths) to the frame's edge a hand
 	// that reaches over it is not reported.
-	edgeMargin        = 0.5
+	edgeMargin = 0.5
+	// minROIPalms is the smallest landmark crop a followed hand gets, in
+	// expected palm widths. Pass by pass the model can fit a hand a little
+	// smaller each time until the crop holds only part of it and the hand
+	// is lost: on the testdata videos settled crops measure 2.1-2.7 palm
+	// widths (median per video; 1.35-1.6 at the 1st percentile), and
+	// crops that had shrunk to 1.07-1.26 lost their hand.
+	minROIPalms       = 1.3
 	hybridConfirmHits = 2 // accepted landmark passes before a hand is reported
 	hybridMaxMisses   = 2 // rejected passes in a row before a hand is dropped
 	// sameHand is the distance between two palm centres, in palm widths,
@@ -417,6 +427,13 @@ func (h *HybridTracker) follow(t float64) {
 	}
 }
 
+// floorROI enlarges a landmark crop smaller than minROIPalms expected
+// palm widths to that size, about the same centre.
+func (h *HybridTracker) floorROI(roi handmodel.ROI) handmodel.ROI {
+	roi.Size = math.Max(roi.Size, minROIPalms*h.palmW)
+	return roi
+}
+
 // roiSettled reports whether a landmark pass on roi proposes about the
 // same region for the next pass: the crop has settled on the hand. A crop
 // that holds only part of the hand (a hand entering the frame, a first
@@ -446,7 +463,7 @@ func (tr *hybridTrack) predict(t float64) models.Point {
 
 // refine runs the landmark model on a track's ROI, moved by its velocity.
 func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
-	roi := tr.roi
+	roi := h.floorROI(tr.roi)
 	if dt := t - tr.roiT; dt > 0 && dt < 0.5 {
 		roi.Center.X += tr.vel.X * dt
 		roi.Center.Y += tr.vel.Y * dt
@@ -474,8 +491,9 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 		// the flow carried no longer fits it. Look again at once through
 		// the crop this pass proposes, as the next frame would (beyond
 		// MaxLandmarks: it is rare once hands are settled).
-		if res2, ok := h.landmarks(frame, res.Next, need, "second look"); ok {
-			roi, res = res.Next, res2
+		next := h.floorROI(res.Next)
+		if res2, ok := h.landmarks(frame, next, need, "second look"); ok {
+			roi, res = next, res2
 		}
 	}
 	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
@@ -609,10 +627,10 @@ func onForearm(tr *hybridTrack, p models.Point, t float64) bool {
 	return along > 0.3*length && along < 3*length && across < 0.5*length
 }
 
-// detectRegion picks where the next palm detection looks: the whole frame,
-// or a square of the back about 0.6 back lengths wide, where a hand is
-// about twice as large for the 128-px detector. With one hand followed, the
-// squares on the other side of the spine come first.
+// detectRegion picks where the next palm detection looks: a square of the
+// back about 0.6 back lengths wide, where a hand is about twice as large
+// for the 128-px detector, or the whole frame, in turn. With one hand
+// followed, the squares on the other side of the spine come first.
 func (h *HybridTracker) detectRegion(w, ht int) image.Rectangle {
 	full := image.Rect(0, 0, w, ht)
 	k := h.detectRuns
@@ -630,8 +648,11 @@ func (h *HybridTracker) detectRegion(w, ht int) image.Rectangle {
 		}
 		cycle = []spot{{side * 0.45, 0.2}, {side * 0.45, 0.7}, {}}
 	} else {
-		cycle = []spot{{}, {-0.45, 0.2}, {0.45, 0.2}, {-0.45, 0.7}, {0.45, 0.7}}
+		// Hands on the back from the first frame are small on the whole
+		// frame: the squares come first.
+		cycle = []spot{{-0.45, 0.2}, {0.45, 0.2}, {-0.45, 0.7}, {0.45, 0.7}, {}}
 	}
+	h.detectRound = len(cycle)
 	sp := cycle[k%len(cycle)]
 	if sp == (spot{}) {
 		return full
@@ -706,7 +727,12 @@ func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectang
 	}
 	found := false
 	defer func() {
-		if !found {
+		if found {
+			h.fruitless = 0
+			return
+		}
+		if h.fruitless++; h.fruitless >= max(1, h.detectRound) {
+			h.fruitless = 0
 			h.detectGap = min(2*h.detectGap, maxDetectGap)
 		}
 	}()
