@@ -16,22 +16,9 @@ import (
 // registered under op (see the handmodel package) does them several times
 // faster. The operator keeps Conv's attributes and inputs.
 func Depthwise(model []byte, op string) ([]byte, int, error) {
-	mm, err := parse(model)
+	mm, gi, g, err := graphOf(model)
 	if err != nil {
-		return nil, 0, fmt.Errorf("onnx model: %w", err)
-	}
-	gi := -1
-	for i, f := range mm {
-		if f.num == modelGraph && f.typ == protowire.BytesType {
-			gi = i
-		}
-	}
-	if gi < 0 {
-		return nil, 0, fmt.Errorf("onnx model: no graph (is this an ONNX file?)")
-	}
-	g, err := parse(mm[gi].b)
-	if err != nil {
-		return nil, 0, fmt.Errorf("onnx graph: %w", err)
+		return nil, 0, err
 	}
 	shapes := map[string][]int64{} // initializer name → dims
 	for _, f := range g {

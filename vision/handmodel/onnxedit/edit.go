@@ -38,25 +38,9 @@ type node struct {
 // and what it changed. A model that needs no edit comes back unchanged.
 func ForOpenCV46(model []byte) ([]byte, Stats, error) {
 	var st Stats
-	mm, err := parse(model)
+	mm, gi, g, err := graphOf(model)
 	if err != nil {
-		return nil, st, fmt.Errorf("onnx model: %w", err)
-	}
-	gi := -1
-	for i, f := range mm {
-		if f.num == modelGraph {
-			if f.typ != protowire.BytesType || gi >= 0 {
-				return nil, st, errors.New("onnx model: want exactly one graph")
-			}
-			gi = i
-		}
-	}
-	if gi < 0 {
-		return nil, st, errors.New("onnx model: no graph (is this an ONNX file?)")
-	}
-	g, err := parse(mm[gi].b)
-	if err != nil {
-		return nil, st, fmt.Errorf("onnx graph: %w", err)
+		return nil, st, err
 	}
 
 	var nodes []*node
@@ -225,6 +209,30 @@ func ForOpenCV46(model []byte) ([]byte, Stats, error) {
 		return model, st, nil
 	}
 	return mm.encode(), st, nil
+}
+
+// graphOf splits a model into its fields and returns them with the index of
+// its one graph field and the graph's own fields.
+func graphOf(model []byte) (mm message, gi int, g message, err error) {
+	if mm, err = parse(model); err != nil {
+		return nil, 0, nil, fmt.Errorf("onnx model: %w", err)
+	}
+	gi = -1
+	for i, f := range mm {
+		if f.num == modelGraph {
+			if f.typ != protowire.BytesType || gi >= 0 {
+				return nil, 0, nil, errors.New("onnx model: want exactly one graph")
+			}
+			gi = i
+		}
+	}
+	if gi < 0 {
+		return nil, 0, nil, errors.New("onnx model: no graph (is this an ONNX file?)")
+	}
+	if g, err = parse(mm[gi].b); err != nil {
+		return nil, 0, nil, fmt.Errorf("onnx graph: %w", err)
+	}
+	return mm, gi, g, nil
 }
 
 // constant reads a scalar float from an initializer or a Constant node.
