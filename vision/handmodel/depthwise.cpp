@@ -1,10 +1,10 @@
 // A depthwise-convolution layer for OpenCV's DNN module. OpenCV 4.6 runs
 // depthwise 5×5 convolutions through its general convolution path; this
-// layer computes eight channels at a time, one vector lane per channel (on
-// wide maps one channel at a time along the rows), shares the channels out
-// among OpenCV's threads, and runs the hand models about 2.5 times as fast
-// on one core. The results match OpenCV's to float rounding (see
-// depthwise_test.go).
+// layer computes wide maps one channel at a time along the rows, narrow ones
+// eight channels at a time (one vector lane per channel), shares the
+// channels out among OpenCV's threads, and runs the hand models about 2.5
+// times as fast on one core. The results match OpenCV's to float rounding
+// (see depthwise_test.go).
 #include <algorithm>
 #include <string>
 #include <vector>
@@ -18,13 +18,14 @@ namespace {
 
 using cv::dnn::LayerParams;
 
-// On x86-64 each kernel is built twice, for AVX2 and for the baseline,
-// and the loader picks the one the CPU runs; elsewhere once, for the target.
+// On x86-64 the kernels are built twice, for AVX2 and for the baseline, and
+// the first call picks the one the CPU runs; elsewhere once, for the target.
+// (Not with FMA: fused rounding moved the trackers' results on the test
+// videos, against OpenCV's own layer, for no speed.)
 #if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define BC_CLONES __attribute__((target_clones("avx2", "default")))
-#else
-#define BC_CLONES
+#define BC_TWO_BUILDS 1
 #endif
+#define BC_INLINE inline __attribute__((always_inline))
 
 typedef float v8 __attribute__((vector_size(32)));
 typedef float v8u __attribute__((vector_size(32), aligned(4))); // unaligned
@@ -37,12 +38,165 @@ struct Shape {
     float lo, hi;
 };
 
-// depthwise8 computes one image, or some of its channels: X is C×H×W, Y is
+// The rows kernel (output 24 columns and wider). Each channel is first
+// copied into zero-padded scratch rows, split by
+// column phase when the stride is more than 1 (plane p holds the padded
+// columns p, p+sw, p+2sw, ...), so that every tap of every output row reads
+// consecutive floats and no bounds are checked in the inner loop. Outputs
+// are computed in tiles of R rows × V vectors of 8 columns, kept in
+// registers over all the taps.
+
+// Plan is a channel's scratch layout: sw planes of PH rows of RS floats.
+struct Plan {
+    int PH, RS;
+    size_t floats() const { return static_cast<size_t>(PH) * RS; }
+};
+
+Plan planOf(const Shape& s) {
+    Plan p;
+    p.PH = (s.OH - 1) * s.sh + s.kh;
+    const int ow8 = (s.OW + 7) / 8 * 8;
+    p.RS = ow8 + (s.kw - 1) / s.sw + 1;
+    return p;
+}
+
+// pad copies channel x (H×W) into the scratch planes P.
+BC_INLINE void pad(const Shape& s, const Plan& pl, const float* x, float* P) {
+    std::fill(P, P + pl.floats() * s.sw, 0.f);
+    for (int r = 0; r < pl.PH; r++) {
+        const int iy = r - s.pt;
+        if (iy < 0 || iy >= s.H) continue;
+        const float* xr = x + static_cast<size_t>(iy) * s.W;
+        if (s.sw == 1) {
+            const int n = std::min(s.W, pl.RS - s.pl);
+            if (n > 0) std::copy(xr, xr + n, P + static_cast<size_t>(r) * pl.RS + s.pl);
+            continue;
+        }
+        if (s.sw == 2) {
+            // padded column c = ix + pl goes to plane c & 1, index c >> 1:
+            // sixteen input columns from an even c split into eight of each
+            float* p0 = P + static_cast<size_t>(r) * pl.RS;
+            float* p1 = p0 + pl.floats();
+            const int W = std::min(s.W, 2 * pl.RS - s.pl);
+            int ix = 0;
+            for (; ix < W && ((ix + s.pl) & 1); ix++) p1[(ix + s.pl) >> 1] = xr[ix];
+            typedef int v8i __attribute__((vector_size(32)));
+            const v8i even = {0, 2, 4, 6, 8, 10, 12, 14}, odd = {1, 3, 5, 7, 9, 11, 13, 15};
+            for (; ix + 16 <= W; ix += 16) {
+                const v8 a = *reinterpret_cast<const v8u*>(xr + ix), b = *reinterpret_cast<const v8u*>(xr + ix + 8);
+                const int i = (ix + s.pl) >> 1;
+                *reinterpret_cast<v8u*>(p0 + i) = __builtin_shuffle(a, b, even);
+                *reinterpret_cast<v8u*>(p1 + i) = __builtin_shuffle(a, b, odd);
+            }
+            for (; ix < W; ix++) {
+                const int c = ix + s.pl;
+                (c & 1 ? p1 : p0)[c >> 1] = xr[ix];
+            }
+            continue;
+        }
+        for (int ph = 0; ph < s.sw; ph++) {
+            float* pr = P + (static_cast<size_t>(ph) * pl.PH + r) * pl.RS;
+            // padded column c = i*sw + ph holds input column c - pl
+            const int i0 = ph >= s.pl ? 0 : (s.pl - ph + s.sw - 1) / s.sw;
+            const int i1 = std::min(pl.RS, (s.W + s.pl - ph + s.sw - 1) / s.sw);
+            const float* xs = xr + ph - s.pl;
+            for (int i = i0; i < i1; i++) pr[i] = xs[i * s.sw];
+        }
+    }
+}
+
+// tile computes output rows oy0..oy0+R-1, columns ox0..ox0+8V-1 (those
+// below OW are stored) of one channel.
+template <int R, int V>
+BC_INLINE void tile(const Shape& s, const Plan& pl, const float* P, const int* off,
+                                                const float* k, float b, float* y, int oy0, int ox0) {
+    v8 acc[R][V];
+    _Pragma("GCC unroll 4")
+    for (int r = 0; r < R; r++)
+        _Pragma("GCC unroll 4")
+        for (int v = 0; v < V; v++) acc[r][v] = (v8){b, b, b, b, b, b, b, b};
+    const float* at = P + static_cast<size_t>(oy0) * s.sh * pl.RS + ox0;
+    const size_t rowStep = static_cast<size_t>(s.sh) * pl.RS;
+    const int taps = s.kh * s.kw;
+    for (int t = 0; t < taps; t++) {
+        const float w = k[t];
+        const v8 wv = {w, w, w, w, w, w, w, w};
+        const float* base = at + off[t];
+        _Pragma("GCC unroll 4")
+        for (int r = 0; r < R; r++) {
+            const float* row = base + r * rowStep;
+            _Pragma("GCC unroll 4")
+            for (int v = 0; v < V; v++) acc[r][v] += wv * *reinterpret_cast<const v8u*>(row + 8 * v);
+        }
+    }
+    const v8 lo = {s.lo, s.lo, s.lo, s.lo, s.lo, s.lo, s.lo, s.lo};
+    const v8 hi = {s.hi, s.hi, s.hi, s.hi, s.hi, s.hi, s.hi, s.hi};
+    _Pragma("GCC unroll 4")
+    for (int r = 0; r < R; r++) {
+        float* yr = y + static_cast<size_t>(oy0 + r) * s.OW;
+        _Pragma("GCC unroll 4")
+        for (int v = 0; v < V; v++) {
+            v8 a = acc[r][v];
+            if (s.act) {
+                a = a < lo ? lo : a;
+                a = a > hi ? hi : a;
+            }
+            const int ox = ox0 + 8 * v;
+            if (ox + 8 <= s.OW) {
+                *reinterpret_cast<v8u*>(yr + ox) = a;
+            } else {
+                for (int j = 0; ox + j < s.OW; j++) yr[ox + j] = a[j];
+            }
+        }
+    }
+}
+
+// rowsOf computes output rows oy0..oy0+R-1 of one channel, in tiles of at
+// most 4 vectors.
+template <int R>
+BC_INLINE void rowsOf(const Shape& s, const Plan& pl, const float* P, const int* off,
+                                                  const float* k, float b, float* y, int oy0) {
+    const int vecs = (s.OW + 7) / 8;
+    int v = 0;
+    for (; v + 4 <= vecs; v += 4) tile<R, 4>(s, pl, P, off, k, b, y, oy0, 8 * v);
+    if (v + 2 <= vecs) {
+        tile<R, 2>(s, pl, P, off, k, b, y, oy0, 8 * v);
+        v += 2;
+    }
+    if (v < vecs) tile<R, 1>(s, pl, P, off, k, b, y, oy0, 8 * v);
+}
+
+BC_INLINE void depthwiseAny(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, float* P,
+                             int* off) {
+    const Plan pl = planOf(s);
+    const int taps = s.kh * s.kw;
+    // Where each tap reads, from the tile's first output: its phase plane,
+    // its row and its column there.
+    for (int ky = 0; ky < s.kh; ky++)
+        for (int kx = 0; kx < s.kw; kx++)
+            off[ky * s.kw + kx] = ((kx % s.sw) * pl.PH + ky) * pl.RS + kx / s.sw;
+    // Four rows at a time on narrow maps, two on wide ones: at most 8
+    // accumulators.
+    const bool narrow = s.OW <= 16;
+    for (int c = 0; c < s.C; c++) {
+        pad(s, pl, X + static_cast<size_t>(c) * s.H * s.W, P);
+        const float* k = wt + static_cast<size_t>(c) * taps;
+        const float b = bias ? bias[c] : 0.f;
+        float* y = Y + static_cast<size_t>(c) * s.OH * s.OW;
+        int oy = 0;
+        if (narrow)
+            for (; oy + 4 <= s.OH; oy += 4) rowsOf<4>(s, pl, P, off, k, b, y, oy);
+        for (; oy + 2 <= s.OH; oy += 2) rowsOf<2>(s, pl, P, off, k, b, y, oy);
+        if (oy < s.OH) rowsOf<1>(s, pl, P, off, k, b, y, oy);
+    }
+}
+
+// depthwise8 computes one image, or some of its channels, eight at a time,
+// one vector lane per channel (faster than the rows on narrow maps): X is C×H×W, Y is
 // C×OH×OW, wt is C×kh×kw and bias C values (or null). P (the padded input of
 // eight channels, interleaved) and K (their weights) are 32-byte aligned
 // scratch buffers.
-BC_CLONES
-void depthwise8(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, float* P, float* K) {
+BC_INLINE void depthwise8Any(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, float* P, float* K) {
     const int taps = s.kh * s.kw;
     const int PH = (s.OH - 1) * s.sh + s.kh, PW = (s.OW - 1) * s.sw + s.kw;
     const v8* Pv = reinterpret_cast<const v8*>(P);
@@ -87,44 +241,60 @@ void depthwise8(const Shape& s, const float* X, float* Y, const float* wt, const
     }
 }
 
-// depthwiseRows computes one image a channel at a time, vectorised along
-// the rows: for stride 1 on wide maps, where interleaving eight channels
-// would cost more than the arithmetic.
-BC_CLONES
-void depthwiseRows(const Shape& s, const float* X, float* Y, const float* wt, const float* bias) {
-    const int taps = s.kh * s.kw;
-    for (int c = 0; c < s.C; c++) {
-        const float* x = X + static_cast<size_t>(c) * s.H * s.W;
-        float* y = Y + static_cast<size_t>(c) * s.OH * s.OW;
-        const float* k = wt + static_cast<size_t>(c) * taps;
-        const float b = bias ? bias[c] : 0.f;
-        for (int oy = 0; oy < s.OH; oy++) {
-            float* __restrict yr = y + static_cast<size_t>(oy) * s.OW;
-            for (int ox = 0; ox < s.OW; ox++) yr[ox] = b;
-            for (int ky = 0; ky < s.kh; ky++) {
-                const int iy = oy - s.pt + ky;
-                if (iy < 0 || iy >= s.H) continue;
-                const float* __restrict xr = x + static_cast<size_t>(iy) * s.W;
-                for (int kx = 0; kx < s.kw; kx++) {
-                    // output columns whose input column ox - pl + kx is inside
-                    const int lo = std::max(0, s.pl - kx), hi = std::min(s.OW, s.W + s.pl - kx);
-                    const float w = k[ky * s.kw + kx];
-                    const float* __restrict xs = xr - s.pl + kx;
-                    const v8 wv = {w, w, w, w, w, w, w, w};
-                    int ox = lo;
-                    for (; ox + 8 <= hi; ox += 8)
-                        *reinterpret_cast<v8u*>(yr + ox) += wv * *reinterpret_cast<const v8u*>(xs + ox);
-                    for (; ox < hi; ox++) yr[ox] += w * xs[ox];
-                }
-            }
-            if (s.act)
-                for (int ox = 0; ox < s.OW; ox++) yr[ox] = std::min(s.hi, std::max(s.lo, yr[ox]));
-        }
+// wideRows is the output width from which the rows kernel is the faster.
+const int wideRows = 24;
+
+// Scratch is one thread's working memory: P holds padded input (32-byte
+// aligned), off the rows kernel's tap offsets, K the interleaved kernel's
+// weights (32-byte aligned).
+struct Scratch {
+    std::vector<float> pbuf, kbuf;
+    std::vector<int> off;
+    float *P, *K;
+
+    explicit Scratch(const Shape& d) : off(static_cast<size_t>(d.kh) * d.kw) {
+        const size_t rows = planOf(d).floats() * d.sw;
+        const size_t lanes = static_cast<size_t>((d.OH - 1) * d.sh + d.kh) * ((d.OW - 1) * d.sw + d.kw) * 8;
+        pbuf.resize(std::max(rows, lanes) + 8);
+        kbuf.resize(off.size() * 8 + 8);
+        P = cv::alignPtr(pbuf.data(), 32);
+        K = cv::alignPtr(kbuf.data(), 32);
     }
+};
+
+BC_INLINE void computeAny(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, Scratch& w) {
+    if (s.OW >= wideRows)
+        depthwiseAny(s, X, Y, wt, bias, w.P, w.off.data());
+    else
+        depthwise8Any(s, X, Y, wt, bias, w.P, w.K);
 }
 
-// wideRows is the output width from which depthwiseRows is the faster.
-const int wideRows = 32;
+#ifdef BC_TWO_BUILDS
+__attribute__((target("avx2"))) void computeAVX2(const Shape& s, const float* X, float* Y, const float* wt,
+                                                     const float* bias, Scratch& w) {
+    computeAny(s, X, Y, wt, bias, w);
+}
+
+void computeBase(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, Scratch& w) {
+    computeAny(s, X, Y, wt, bias, w);
+}
+#endif
+
+// compute computes some channels of one image: X is C×H×W, Y is C×OH×OW,
+// wt is C×kh×kw and bias C values (or null).
+void compute(const Shape& s, const float* X, float* Y, const float* wt, const float* bias) {
+    Scratch w(s);
+#ifdef BC_TWO_BUILDS
+    static const bool avx2 = __builtin_cpu_supports("avx2");
+    if (avx2) {
+        computeAVX2(s, X, Y, wt, bias, w);
+        return;
+    }
+    computeBase(s, X, Y, wt, bias, w);
+#else
+    computeAny(s, X, Y, wt, bias, w);
+#endif
+}
 
 class DepthwiseLayer : public cv::dnn::Layer {
 public:
@@ -185,10 +355,10 @@ public:
         d.OH = Y.size[2];
         d.OW = Y.size[3];
         const float* bias = blobs.size() > 1 ? blobs[1].ptr<float>() : nullptr;
-        const bool rows = d.sh == 1 && d.sw == 1 && d.OW >= wideRows;
-        const int unit = rows ? 1 : 8; // channels per piece of work
+        // channels per piece of work: the interleaved kernel takes eight
+        const int unit = d.OW >= wideRows ? 1 : 8;
         for (int n = 0; n < X.size[0]; n++) {
-            Body body(d, X.ptr<float>(n), Y.ptr<float>(n), blobs[0].ptr<float>(), bias, rows, unit);
+            Body body(d, X.ptr<float>(n), Y.ptr<float>(n), blobs[0].ptr<float>(), bias, unit);
             cv::parallel_for_(cv::Range(0, (d.C + unit - 1) / unit), body);
         }
     }
@@ -198,25 +368,16 @@ private:
     // are independent, so OpenCV's threads can share them out.
     class Body : public cv::ParallelLoopBody {
     public:
-        Body(const Shape& d, const float* X, float* Y, const float* wt, const float* bias, bool rows, int unit)
-            : d(d), X(X), Y(Y), wt(wt), bias(bias), rows(rows), unit(unit) {}
+        Body(const Shape& d, const float* X, float* Y, const float* wt, const float* bias, int unit)
+            : d(d), X(X), Y(Y), wt(wt), bias(bias), unit(unit) {}
 
         void operator()(const cv::Range& r) const CV_OVERRIDE {
             const int c0 = r.start * unit, c1 = std::min(d.C, r.end * unit);
             if (c1 <= c0) return;
             Shape e = d;
             e.C = c1 - c0;
-            const float* x = X + static_cast<size_t>(c0) * d.H * d.W;
-            float* y = Y + static_cast<size_t>(c0) * d.OH * d.OW;
-            const float* w = wt + static_cast<size_t>(c0) * d.kh * d.kw;
-            const float* b = bias ? bias + c0 : nullptr;
-            if (rows) {
-                depthwiseRows(e, x, y, w, b);
-                return;
-            }
-            std::vector<float> pbuf(static_cast<size_t>((d.OH - 1) * d.sh + d.kh) * ((d.OW - 1) * d.sw + d.kw) * 8 + 8);
-            std::vector<float> kbuf(static_cast<size_t>(d.kh) * d.kw * 8 + 8);
-            depthwise8(e, x, y, w, b, cv::alignPtr(pbuf.data(), 32), cv::alignPtr(kbuf.data(), 32));
+            const size_t c = c0;
+            compute(e, X + c * d.H * d.W, Y + c * d.OH * d.OW, wt + c * d.kh * d.kw, bias ? bias + c : nullptr);
         }
 
     private:
@@ -225,7 +386,6 @@ private:
         float* Y;
         const float* wt;
         const float* bias;
-        bool rows;
         int unit;
     };
 

@@ -122,10 +122,14 @@ func TestDepthwiseLayerMatchesOpenCV(t *testing.T) {
 		{c: 3, h: 7, w: 7, k: 3, stride: 1, pads: [4]int64{1, 1, 1, 1}, relu6: true},
 		{c: 24, h: 17, w: 12, k: 3, stride: 2, pads: [4]int64{0, 0, 1, 1}},
 		{c: 16, h: 6, w: 6, k: 5, stride: 1, pads: [4]int64{0, 0, 0, 0}},
-		// wide maps: one channel at a time, along the rows
+		// wide maps: one channel at a time, along the rows (output width
+		// 24 and up), with even and odd left padding and strides 1 to 3
 		{c: 5, h: 9, w: 40, k: 3, stride: 1, pads: [4]int64{1, 1, 1, 1}, relu6: true},
 		{c: 9, h: 12, w: 37, k: 5, stride: 1, pads: [4]int64{1, 2, 3, 0}},
 		{c: 4, h: 8, w: 64, k: 5, stride: 2, pads: [4]int64{1, 1, 2, 2}},
+		{c: 6, h: 21, w: 70, k: 3, stride: 2, pads: [4]int64{0, 0, 1, 1}, relu6: true},
+		{c: 3, h: 5, w: 50, k: 5, stride: 1, pads: [4]int64{2, 2, 2, 2}},
+		{c: 5, h: 16, w: 80, k: 3, stride: 3, pads: [4]int64{1, 1, 1, 1}},
 	} {
 		t.Run(fmt.Sprintf("c%d_%dx%d_k%d_s%d_pad%v_relu6=%v", tc.c, tc.h, tc.w, tc.k, tc.stride, tc.pads, tc.relu6), func(t *testing.T) {
 			model := tc.model(rng)
