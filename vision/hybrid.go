@@ -18,7 +18,10 @@ import (
 //   - the landmark model verifies and refines every hand: a hand is kept
 //     while its presence score stays above MinPresence, and its palm centre
 //     is the middle of the palm, halfway from the wrist (landmark 0) to the
-//     middle-finger knuckle (9);
+//     middle-finger knuckle (9); a fit to part of a hand (a squashed palm,
+//     a hand far smaller than expected: the fingers of a hand coming in
+//     over the frame's edge) keeps the hand but moves neither its palm nor
+//     the size of its crop;
 //   - each followed hand gets its next region of interest from its own
 //     landmarks (as in MediaPipe), so it is followed without the detector;
 //   - the palm detector finds hands that are on the back from the first
@@ -118,6 +121,7 @@ type HybridStats struct {
 	Landmarks  int // landmark passes
 	Landmark   time.Duration
 	Rejected   int // landmark passes below MinPresence
+	Partial    int // landmark passes that fitted part of a hand
 	// Tries counts the landmark passes on places where no hand was
 	// followed yet, by what pointed there (proposal, mirror, detector,
 	// headward).
@@ -141,16 +145,20 @@ const rejectionMemory = 10
 
 // hybridTrack is one followed hand.
 type hybridTrack struct {
-	id        int
-	roi       handmodel.ROI // ROI for the next pass, valid at roiT
-	roiT      float64
-	pos, vel  models.Point // palm centre at posT, velocity (px/s)
-	posT      float64
-	width     float64
-	presence  float64
-	last      handmodel.Result // the last accepted landmark pass
-	hits      int
-	misses    int
+	id       int
+	roi      handmodel.ROI // ROI for the next pass, valid at roiT
+	roiT     float64
+	pos, vel models.Point // palm centre at posT, velocity (px/s)
+	posT     float64
+	width    float64
+	presence float64
+	last     handmodel.Result // the last accepted landmark pass
+	hits     int
+	misses   int
+	// partials counts the passes since the last whole fit that fitted
+	// only part of the hand (see fitPartial): the hand is there, its fit
+	// is not.
+	partials  int
 	lastPass  int // frame number of the last landmark pass
 	confirmed bool
 	origin    string // what found the hand: detector, headward, proposal, mirror
@@ -209,6 +217,30 @@ const (
 	// passes, before it is reported: body skin (a shoulder, an upper arm)
 	// can pass 0.9 now and then, hands score 0.98 and more.
 	newHandPresence = 0.98
+	// squashedPalm and smallHand bound a fit to the whole hand: a palm
+	// shorter (wrist to middle knuckle) than squashedPalm knuckle spans,
+	// or a hand narrower than smallHand expected palm widths, is a fit to
+	// part of it. Whole hands measure 0.8-1.3 spans (MediaPipe's own
+	// landmarks on the real clip: 1.27 median in 3D; the rendered hands
+	// about 1.0 in 2D), tilted onto the fingertips about 0.7.
+	squashedPalm = 0.7
+	smallHand    = 0.5
+	// maxPartials is how many passes in a row may fit only part of a hand
+	// before it is dropped.
+	maxPartials = 30
+)
+
+// fitVerdict is what a landmark pass made of its crop.
+type fitVerdict int
+
+const (
+	fitNone fitVerdict = iota // no hand, or not a plausible one
+	// fitPartial: a confident hand, fitted to part of it: its fingers (a
+	// hand coming in over the frame's edge, a crop that slid onto the
+	// fingers). The fit's palm lies ahead of the true one and its crop
+	// would shrink pass by pass: neither is used.
+	fitPartial
+	fitGood // a whole hand
 )
 
 // NewHybridTracker makes a hybrid tracker: a classic tracker primed with the
@@ -365,7 +397,7 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 				break
 			}
 			budget--
-			if !h.tryNew(frame, proposalROI(d, h.palmW), t, "proposal") {
+			if h.tryNew(frame, proposalROI(d, h.palmW), t, "proposal") == fitNone {
 				h.rejected = append(h.rejected, rejection{at: d.Center, frame: h.frames, memory: rejectionMemory})
 			}
 		}
@@ -376,7 +408,7 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 		h.lastMirror = h.frames
 		if roi, ok := h.mirrorROI(h.tracks[0], t); ok {
 			budget--
-			h.tryNew(frame, roi, t, "mirror")
+			_ = h.tryNew(frame, roi, t, "mirror")
 		}
 	}
 	if h.lost || len(props) > 0 {
@@ -444,6 +476,17 @@ func roiSettled(roi, next handmodel.ROI) bool {
 	return d < 0.08*roi.Size && math.Abs(next.Size/roi.Size-1) < 0.1 && turn < 0.2
 }
 
+// insideCrop moves the centre c of a crop of the given size into the
+// frame, far enough that three quarters of the crop's width and height
+// show the frame: a crop centred on the edge (on a palm fitted there)
+// would show the model half a hand.
+func (h *HybridTracker) insideCrop(c handmodel.Point, size float64) handmodel.Point {
+	m := 0.25 * size
+	c.X = math.Min(math.Max(c.X, m), math.Max(m, float64(h.w)-m))
+	c.Y = math.Min(math.Max(c.Y, m), math.Max(m, float64(h.ht)-m))
+	return c
+}
+
 // nearEdge reports whether a landmark crop reaches over the frame's edge:
 // a hand coming in or going out, part of it unseen, whose fit changes as
 // more of it shows.
@@ -479,20 +522,35 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 	if tr.settled {
 		purpose = "settled"
 	}
-	res, ok := h.landmarks(frame, roi, need, purpose)
-	if !ok {
+	res, fit := h.landmarks(frame, roi, need, purpose)
+	switch fit {
+	case fitNone:
 		tr.misses++
 		tr.pos, tr.posT = tr.predict(t), t
 		tr.vel = tr.vel.Scale(0.5)
 		return
+	case fitPartial:
+		// The hand is there, its fit is not: the flow (or the velocity)
+		// carries it, and the next pass looks through a crop of the same
+		// size and direction about the part of the palm the fit found, so
+		// that more of the hand comes into it.
+		tr.partials++
+		tr.calm = 0
+		tr.settled = false
+		if tr.pts == nil {
+			tr.pos, tr.posT = tr.predict(t), t
+		}
+		tr.roi.Center, tr.roiT = h.insideCrop(res.PalmMiddle, tr.roi.Size), t
+		return
 	}
+	tr.partials = 0
 	if tr.settled && !roiSettled(roi, res.Next) {
 		// The hand turned or changed shape since the last pass: the crop
 		// the flow carried no longer fits it. Look again at once through
 		// the crop this pass proposes, as the next frame would (beyond
 		// MaxLandmarks: it is rare once hands are settled).
 		next := h.floorROI(res.Next)
-		if res2, ok := h.landmarks(frame, next, need, "second look"); ok {
+		if res2, fit := h.landmarks(frame, next, need, "second look"); fit == fitGood {
 			roi, res = next, res2
 		}
 	}
@@ -533,10 +591,11 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 	}
 }
 
-// landmarks runs the landmark model and says whether it saw a plausible hand.
+// landmarks runs the landmark model and says whether it saw a plausible
+// hand, whole or in part.
 // A new hand needs minPresence until it is confirmed, a followed one
 // MinPresence.
-func (h *HybridTracker) landmarks(frame gocv.Mat, roi handmodel.ROI, minPresence float64, purpose string) (handmodel.Result, bool) {
+func (h *HybridTracker) landmarks(frame gocv.Mat, roi handmodel.ROI, minPresence float64, purpose string) (handmodel.Result, fitVerdict) {
 	if h.stats.Passes == nil {
 		h.stats.Passes = map[string]int{}
 	}
@@ -547,15 +606,20 @@ func (h *HybridTracker) landmarks(frame gocv.Mat, roi handmodel.ROI, minPresence
 	h.stats.Landmarks++
 	if err != nil || res.Presence < minPresence {
 		h.stats.Rejected++
-		return res, false
+		return res, fitNone
 	}
 	// Bare back skin can give a confident "hand" of absurd size.
 	w := handWidth(res)
 	if w < 0.3*h.palmW || w > 3*h.palmW {
 		h.stats.Rejected++
-		return res, false
+		return res, fitNone
 	}
-	return res, true
+	length := handmodel.Dist(res.Points[handmodel.Wrist].XY(), res.Points[handmodel.MiddleMCP].XY())
+	if length < squashedPalm*res.PalmWidth || w < smallHand*h.palmW {
+		h.stats.Partial++
+		return res, fitPartial
+	}
+	return res, fitGood
 }
 
 // breadthPerSpan turns a knuckle span (index to little-finger knuckle,
@@ -578,30 +642,44 @@ func smoothWidth(old, w float64) float64 {
 }
 
 // tryNew verifies a candidate ROI and starts a track when it holds a hand
-// that no track follows yet.
-func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, origin string) bool {
+// that no track follows yet: fitGood when it started one from a whole
+// hand, fitPartial when it started one from part of a hand (not reported
+// before its passes fit the whole hand), fitNone when it started none.
+func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, origin string) fitVerdict {
 	if h.stats.Tries == nil {
 		h.stats.Tries = map[string]int{}
 	}
 	h.stats.Tries[origin]++
-	res, ok := h.landmarks(frame, roi, math.Max(h.cfg.MinPresence, newHandPresence), "new")
-	if !ok {
-		return false
+	res, fit := h.landmarks(frame, roi, math.Max(h.cfg.MinPresence, newHandPresence), "new")
+	if fit == fitNone {
+		return fitNone
 	}
 	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
 	w := handWidth(res)
+	if fit == fitPartial {
+		// Where the part of the hand is; its size is the expected one.
+		w = math.Max(w, h.palmW)
+	}
 	for _, tr := range h.tracks {
 		if tr.predict(t).Dist(c) < sameHand*math.Max(w, tr.width) || onForearm(tr, c, t) {
-			return false
+			return fitNone
 		}
 	}
-	h.tracks = append(h.tracks, &hybridTrack{
+	tr := &hybridTrack{
 		id: h.nextID, roi: res.Next, roiT: t, pos: c, posT: t,
 		width: w, presence: res.Presence, last: res, hits: 1, lastPass: h.frames, origin: origin,
 		pts: h.flow.seed(res), every: 2,
-	})
+	}
+	if fit == fitPartial {
+		// The crop keeps the size and direction of the one that found
+		// the hand, not the fit's smaller one, about the part of the palm
+		// the fit found; the track earns its hits from whole fits.
+		tr.roi, tr.hits, tr.partials = roi, 0, 1
+		tr.roi.Center = h.insideCrop(res.PalmMiddle, roi.Size)
+	}
+	h.tracks = append(h.tracks, tr)
 	h.nextID++
-	return true
+	return fit
 }
 
 // onForearm reports whether p lies on the forearm of the followed hand tr:
@@ -753,7 +831,7 @@ func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectang
 			continue
 		}
 		n--
-		if h.tryNew(frame, p.ROI(), t, "detector") {
+		if h.tryNew(frame, p.ROI(), t, "detector") != fitNone {
 			found = true
 			continue
 		}
@@ -764,7 +842,7 @@ func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectang
 		// a hand of the expected size whose fingers point to the head, as
 		// in most strokes.
 		n--
-		if h.tryNew(frame, h.headwardROI(c), t, "headward") {
+		if h.tryNew(frame, h.headwardROI(c), t, "headward") != fitNone {
 			found = true
 			continue
 		}
@@ -853,7 +931,9 @@ func proposalROI(d Detection, palmW float64) handmodel.ROI {
 func (h *HybridTracker) dropLost() {
 	kept := h.tracks[:0]
 	for _, tr := range h.tracks {
-		if tr.misses >= hybridMaxMisses || (!tr.confirmed && tr.misses > 0) {
+		// A new hand goes at its first miss, unless it is coming in (its
+		// fits so far saw part of it).
+		if tr.misses >= hybridMaxMisses || (!tr.confirmed && tr.misses > 0 && tr.partials == 0) || tr.partials > maxPartials {
 			h.lost = true
 			continue
 		}
