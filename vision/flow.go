@@ -13,11 +13,10 @@ import (
 // from one landmark pass to the next.
 const flowWidth = 320
 
-// Optical flow settings: an 11-px window on a 3-level pyramid follows a
-// palm moving up to about 40 px a frame at 640 px (a 15-px window costs
-// 0.36 against 0.22 ms a frame for two hands' points).
+// Optical flow settings: a 15-px window on a 3-level pyramid follows a
+// palm moving up to about 40 px a frame at 640 px.
 const (
-	flowWin       = 11
+	flowWin       = 15
 	flowLevels    = 3
 	flowMaxPoints = 30
 	// flowMinPoints is how many points must still agree for the flow to
