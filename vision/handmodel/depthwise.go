@@ -25,3 +25,15 @@ var registerDepthwise = sync.OnceFunc(func() {
 	defer C.free(unsafe.Pointer(op))
 	C.backcoach_register_depthwise(op)
 })
+
+// PointwiseOp is the operator type that Load gives the models' pointwise
+// (1×1) convolutions, run by the layer of pointwise.cpp.
+const PointwiseOp = "BackcoachPointwise"
+
+// registerPointwise registers the layer of pointwise.cpp under
+// PointwiseOp, once per process.
+var registerPointwise = sync.OnceFunc(func() {
+	op := C.CString(PointwiseOp)
+	defer C.free(unsafe.Pointer(op))
+	C.backcoach_register_pointwise(op)
+})

@@ -8,6 +8,10 @@ extern "C" {
 // under the given ONNX operator type with OpenCV's layer factory.
 void backcoach_register_depthwise(const char* op);
 
+// backcoach_register_pointwise registers the pointwise-convolution layer
+// (pointwise.cpp) under the given ONNX operator type.
+void backcoach_register_pointwise(const char* op);
+
 #ifdef __cplusplus
 }
 #endif

@@ -136,46 +136,117 @@ func TestDepthwiseLayerMatchesOpenCV(t *testing.T) {
 			if _, n, err := onnxedit.Depthwise(model, handmodel.DepthwiseOp); n != 1 || err != nil {
 				t.Fatalf("the edit renamed %d convolutions (%v), want 1", n, err)
 			}
-			in := gocv.NewMatWithSizes([]int{1, tc.c, tc.h, tc.w}, gocv.MatTypeCV32F)
-			defer in.Close()
-			data, err := in.DataPtrFloat32()
-			if err != nil {
-				t.Fatal(err)
-			}
-			for i := range data {
-				data[i] = float32(rng.NormFloat64() * 2)
-			}
-			var outs [2][]float32
-			for k, fast := range []bool{false, true} {
-				net, err := handmodel.NetFromONNX(model, fast)
-				if err != nil {
-					t.Fatalf("load (depthwise layer %v): %v", fast, err)
-				}
-				net.SetInput(in, "")
-				out := net.Forward("")
-				v, err := out.DataPtrFloat32()
-				if err != nil {
-					t.Fatal(err)
-				}
-				outs[k] = append([]float32(nil), v...)
-				out.Close()
-				net.Close()
-			}
-			if len(outs[0]) != len(outs[1]) || len(outs[0]) == 0 {
-				t.Fatalf("OpenCV gave %d values, the depthwise layer %d", len(outs[0]), len(outs[1]))
-			}
-			var maxDiff, maxAbs float64
-			for i := range outs[0] {
-				maxDiff = math.Max(maxDiff, math.Abs(float64(outs[0][i]-outs[1][i])))
-				maxAbs = math.Max(maxAbs, math.Abs(float64(outs[0][i])))
-			}
-			t.Logf("%d values, largest %.2f, largest difference %.2g", len(outs[0]), maxAbs, maxDiff)
-			if maxDiff > 1e-4*math.Max(1, maxAbs) {
-				t.Errorf("largest difference %.3g, want float rounding only", maxDiff)
-			}
+			compareWithOpenCV(t, model, []int{1, tc.c, tc.h, tc.w}, rng)
 		})
 	}
 	checkMats(t, start)
+}
+
+// pwCase is one pointwise (1×1) convolution: input and output channels,
+// map size and an optional ReLU6.
+type pwCase struct {
+	cin, cout, h, w int
+	relu6           bool
+}
+
+// model returns the case as an ONNX model: Conv (and Clip) with random
+// weights and biases.
+func (tc pwCase) model(rng *rand.Rand) []byte {
+	wts := make([]float32, tc.cout*tc.cin)
+	for i := range wts {
+		wts[i] = float32(rng.NormFloat64())
+	}
+	bias := make([]float32, tc.cout)
+	for i := range bias {
+		bias[i] = float32(rng.NormFloat64())
+	}
+	conv := pb(nil).str(1, "x").str(1, "W").str(1, "B").str(2, "conv").str(3, "conv").str(4, "Conv").
+		bytes(5, attrInts("kernel_shape", 1, 1)).
+		bytes(5, attrInts("strides", 1, 1)).
+		bytes(5, attrInts("pads", 0, 0, 0, 0))
+	out := "conv"
+	g := pb(nil).bytes(1, conv)
+	if tc.relu6 {
+		clip := pb(nil).str(1, "conv").str(2, "y").str(3, "clip").str(4, "Clip").
+			bytes(5, attrFloat("min", 0)).bytes(5, attrFloat("max", 6))
+		g = g.bytes(1, clip)
+		out = "y"
+	}
+	g = g.str(2, "pw").
+		bytes(5, tensor("W", wts, int64(tc.cout), int64(tc.cin), 1, 1)).
+		bytes(5, tensor("B", bias, int64(tc.cout))).
+		bytes(11, valueInfo("x", 1, int64(tc.cin), int64(tc.h), int64(tc.w))).
+		bytes(12, valueInfo(out, 1, int64(tc.cout), int64(tc.h), int64(tc.w)))
+	return pb(nil).varint(1, 6).bytes(8, pb(nil).varint(2, 10)).bytes(7, g)
+}
+
+// TestPointwiseLayerMatchesOpenCV is TestDepthwiseLayerMatchesOpenCV for
+// the pointwise layer: maps whose pixel count is and is not a multiple of
+// 8 and 24, output channels that are and are not a multiple of 4, and
+// small maps (OpenCV's own convolution inside the layer).
+func TestPointwiseLayerMatchesOpenCV(t *testing.T) {
+	start := matCount()
+	rng := rand.New(rand.NewSource(2))
+	for _, tc := range []pwCase{
+		{cin: 24, cout: 8, h: 56, w: 56, relu6: true},
+		{cin: 16, cout: 96, h: 30, w: 30},
+		{cin: 7, cout: 13, h: 29, w: 31, relu6: true},
+		{cin: 40, cout: 6, h: 33, w: 25},
+		{cin: 96, cout: 576, h: 7, w: 7, relu6: true},
+		{cin: 5, cout: 3, h: 1, w: 3},
+	} {
+		t.Run(fmt.Sprintf("%dto%d_%dx%d_relu6=%v", tc.cin, tc.cout, tc.h, tc.w, tc.relu6), func(t *testing.T) {
+			model := tc.model(rng)
+			if _, n, err := onnxedit.Pointwise(model, handmodel.PointwiseOp); n != 1 || err != nil {
+				t.Fatalf("the edit renamed %d convolutions (%v), want 1", n, err)
+			}
+			compareWithOpenCV(t, model, []int{1, tc.cin, tc.h, tc.w}, rng)
+		})
+	}
+	checkMats(t, start)
+}
+
+// compareWithOpenCV runs model on a random input of the given shape with
+// OpenCV's own layers and with the faster ones and compares the outputs.
+func compareWithOpenCV(t *testing.T, model []byte, shape []int, rng *rand.Rand) {
+	t.Helper()
+	in := gocv.NewMatWithSizes(shape, gocv.MatTypeCV32F)
+	defer in.Close()
+	data, err := in.DataPtrFloat32()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := range data {
+		data[i] = float32(rng.NormFloat64() * 2)
+	}
+	var outs [2][]float32
+	for k, fast := range []bool{false, true} {
+		net, err := handmodel.NetFromONNX(model, fast)
+		if err != nil {
+			t.Fatalf("load (fast layers %v): %v", fast, err)
+		}
+		net.SetInput(in, "")
+		out := net.Forward("")
+		v, err := out.DataPtrFloat32()
+		if err != nil {
+			t.Fatal(err)
+		}
+		outs[k] = append([]float32(nil), v...)
+		out.Close()
+		net.Close()
+	}
+	if len(outs[0]) != len(outs[1]) || len(outs[0]) == 0 {
+		t.Fatalf("OpenCV gave %d values, the fast layers %d", len(outs[0]), len(outs[1]))
+	}
+	var maxDiff, maxAbs float64
+	for i := range outs[0] {
+		maxDiff = math.Max(maxDiff, math.Abs(float64(outs[0][i]-outs[1][i])))
+		maxAbs = math.Max(maxAbs, math.Abs(float64(outs[0][i])))
+	}
+	t.Logf("%d values, largest %.2f, largest difference %.2g", len(outs[0]), maxAbs, maxDiff)
+	if maxDiff > 1e-4*math.Max(1, maxAbs) {
+		t.Errorf("largest difference %.3g, want float rounding only", maxDiff)
+	}
 }
 
 // TestModelsMatchPlainOpenCV runs the palm detector and the landmark model

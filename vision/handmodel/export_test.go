@@ -8,7 +8,7 @@ import (
 )
 
 // LoadPlain loads the models from dir as OpenCV reads them, without the
-// depthwise layer: the reference the layer is checked against.
+// depthwise and pointwise layers: the reference they are checked against.
 func LoadPlain(dir string) (*Models, error) {
 	var nets [2]gocv.Net
 	for i, name := range []string{PalmFile, LandmarkFile} {
@@ -25,7 +25,7 @@ func LoadPlain(dir string) (*Models, error) {
 }
 
 // NetFromONNX loads an ONNX model from memory, with or without the
-// depthwise layer.
-func NetFromONNX(model []byte, depthwise bool) (gocv.Net, error) {
-	return netFromONNX(model, depthwise)
+// depthwise and pointwise layers.
+func NetFromONNX(model []byte, fast bool) (gocv.Net, error) {
+	return netFromONNX(model, fast)
 }

@@ -63,8 +63,8 @@ func Load(dir string) (*Models, error) {
 	return &Models{dir: dir, anchors: palmAnchors(), palm: palm, landmark: landmark}, nil
 }
 
-// readNet reads one model file, hands its depthwise convolutions to the
-// faster layer and loads it in OpenCV.
+// readNet reads one model file, hands its depthwise and pointwise
+// convolutions to the faster layers and loads it in OpenCV.
 func readNet(path string) (gocv.Net, error) {
 	raw, err := readLocal(path)
 	if err != nil {
@@ -77,15 +77,20 @@ func readNet(path string) (gocv.Net, error) {
 	return net, nil
 }
 
-// netFromONNX loads an ONNX model from memory, its depthwise convolutions
-// run by the layer of depthwise.cpp when depthwise is set.
-func netFromONNX(model []byte, depthwise bool) (gocv.Net, error) {
-	if depthwise {
+// netFromONNX loads an ONNX model from memory, its depthwise and pointwise
+// convolutions run by the layers of depthwise.cpp and pointwise.cpp when
+// fast is set.
+func netFromONNX(model []byte, fast bool) (gocv.Net, error) {
+	if fast {
 		var err error
 		if model, _, err = onnxedit.Depthwise(model, DepthwiseOp); err != nil {
 			return gocv.Net{}, err
 		}
+		if model, _, err = onnxedit.Pointwise(model, PointwiseOp); err != nil {
+			return gocv.Net{}, err
+		}
 		registerDepthwise()
+		registerPointwise()
 	}
 	// gocv's reader aborts the process on a model OpenCV rejects; try it
 	// first where the C++ exception is caught.

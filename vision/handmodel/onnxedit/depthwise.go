@@ -16,6 +16,33 @@ import (
 // registered under op (see the handmodel package) does them several times
 // faster. The operator keeps Conv's attributes and inputs.
 func Depthwise(model []byte, op string) ([]byte, int, error) {
+	return renameConvs(model, op, func(c convInfo) bool {
+		w := c.weights
+		return len(w) == 4 && w[1] == 1 && w[0] >= 2 && c.group == w[0] && !c.dilated
+	})
+}
+
+// Pointwise is Depthwise for the pointwise convolutions: a Conv with 1×1
+// weights [Cout, Cin, 1, 1], one group, stride 1, no padding and no
+// dilation (a matrix product of the weights and the pixels' channels).
+func Pointwise(model []byte, op string) ([]byte, int, error) {
+	return renameConvs(model, op, func(c convInfo) bool {
+		w := c.weights
+		return len(w) == 4 && w[2] == 1 && w[3] == 1 && c.group == 1 && !c.dilated && !c.strided && !c.padded
+	})
+}
+
+// convInfo is what renameConvs knows of a Conv node.
+type convInfo struct {
+	weights []int64 // dims of its weight initializer (nil when not one)
+	group   int64
+	dilated bool // a dilation other than 1
+	strided bool // a stride other than 1
+	padded  bool // a pad other than 0
+}
+
+// renameConvs gives the Conv nodes that match the operator type op.
+func renameConvs(model []byte, op string, match func(convInfo) bool) ([]byte, int, error) {
 	mm, gi, g, err := graphOf(model)
 	if err != nil {
 		return nil, 0, err
@@ -47,15 +74,12 @@ func Depthwise(model []byte, op string) ([]byte, int, error) {
 		if len(in) < 2 {
 			continue
 		}
-		w := shapes[in[1]]
-		if len(w) != 4 || w[1] != 1 || w[0] < 2 {
-			continue
-		}
-		group, dilated, err := convAttrs(nm)
+		c, err := convAttrs(nm)
 		if err != nil {
 			return nil, 0, fmt.Errorf("onnx Conv %q: %w", nm.str(nodeName), err)
 		}
-		if group != w[0] || dilated {
+		c.weights = shapes[in[1]]
+		if !match(c) {
 			continue
 		}
 		for k := range nm {
@@ -74,29 +98,43 @@ func Depthwise(model []byte, op string) ([]byte, int, error) {
 }
 
 // convAttrs reads a Conv node's group (1 when absent) and whether any
-// dilation is other than 1.
-func convAttrs(nm message) (group int64, dilated bool, err error) {
-	group = 1
+// dilation or stride is other than 1, any pad other than 0.
+func convAttrs(nm message) (convInfo, error) {
+	c := convInfo{group: 1}
 	for _, f := range nm {
 		if f.num != nodeAttribute || f.typ != protowire.BytesType {
 			continue
 		}
 		a, err := parse(f.b)
 		if err != nil {
-			return 0, false, err
+			return convInfo{}, err
 		}
 		switch a.str(attrName) {
 		case "group":
 			if v, ok := a.varint(attrInt); ok {
-				group = int64(v)
+				c.group = int64(v)
 			}
 		case "dilations":
-			for _, d := range a.ints(attrInts) {
-				if d != 1 {
-					dilated = true
-				}
+			c.dilated = c.dilated || anyBut(a.ints(attrInts), 1)
+		case "strides":
+			c.strided = c.strided || anyBut(a.ints(attrInts), 1)
+		case "pads":
+			c.padded = c.padded || anyBut(a.ints(attrInts), 0)
+		case "auto_pad":
+			if p := a.str(attrS); p != "" && p != "NOTSET" && p != "VALID" {
+				c.padded = true
 			}
 		}
 	}
-	return group, dilated, nil
+	return c, nil
+}
+
+// anyBut reports whether vs holds a value other than v.
+func anyBut(vs []int64, v int64) bool {
+	for _, x := range vs {
+		if x != v {
+			return true
+		}
+	}
+	return false
 }

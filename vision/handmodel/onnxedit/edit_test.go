@@ -167,33 +167,42 @@ func TestNotONNX(t *testing.T) {
 	}
 }
 
-func TestDepthwise(t *testing.T) {
+// TestRenameConvs renames the models' depthwise and pointwise
+// convolutions (each edit once: a second one renames nothing) and turns
+// down bytes that are no model.
+func TestRenameConvs(t *testing.T) {
+	edits := map[string]func([]byte, string) ([]byte, int, error){"depthwise": Depthwise, "pointwise": Pointwise}
 	for _, tc := range []struct {
-		file string
-		want int
+		file, edit string
+		want       int
 	}{
-		{"hand_landmark_opencv46.onnx", 17},
-		{"palm_detection_opencv46.onnx", 23},
+		{"hand_landmark_opencv46.onnx", "depthwise", 17},
+		{"palm_detection_opencv46.onnx", "depthwise", 23},
+		{"hand_landmark_opencv46.onnx", "pointwise", 31},
+		{"palm_detection_opencv46.onnx", "pointwise", 29},
 	} {
+		edit := edits[tc.edit]
 		in := readModel(t, tc.file)
 		before, _ := opCounts(t, in)
-		out, n, err := Depthwise(in, "Fast")
+		out, n, err := edit(in, "Fast")
 		if err != nil || n != tc.want {
-			t.Errorf("%s: %d depthwise convolutions renamed (%v), want %d", tc.file, n, err, tc.want)
+			t.Errorf("%s: %d %s convolutions renamed (%v), want %d", tc.file, n, tc.edit, err, tc.want)
 			continue
 		}
 		after, _ := opCounts(t, out)
 		if after["Fast"] != n || after["Conv"] != before["Conv"]-n {
-			t.Errorf("%s: ops before %v, after %v", tc.file, before, after)
+			t.Errorf("%s %s: ops before %v, after %v", tc.file, tc.edit, before, after)
 		}
-		again, n2, err := Depthwise(out, "Fast")
+		again, n2, err := edit(out, "Fast")
 		if err != nil || n2 != 0 || !bytes.Equal(again, out) {
-			t.Errorf("%s: a second edit renamed %d (%v)", tc.file, n2, err)
+			t.Errorf("%s: a second %s edit renamed %d (%v)", tc.file, tc.edit, n2, err)
 		}
 	}
-	for _, in := range [][]byte{[]byte("hello, world"), {0xff, 0xff, 0xff}, nil} {
-		if _, _, err := Depthwise(in, "Fast"); err == nil {
-			t.Errorf("%q: no error", in)
+	for _, edit := range edits {
+		for _, in := range [][]byte{[]byte("hello, world"), {0xff, 0xff, 0xff}, nil} {
+			if _, _, err := edit(in, "Fast"); err == nil {
+				t.Errorf("%q: no error", in)
+			}
 		}
 	}
 }

@@ -162,6 +162,7 @@ const (
 	attrName   = 1 // AttributeProto.name
 	attrFloat  = 2 // AttributeProto.f
 	attrInt    = 3 // AttributeProto.i
+	attrS      = 4 // AttributeProto.s
 	attrTensor = 5 // AttributeProto.t
 	attrInts   = 8 // AttributeProto.ints
 	attrType   = 20
