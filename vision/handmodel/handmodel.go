@@ -92,15 +92,11 @@ func netFromONNX(model []byte, fast bool) (gocv.Net, error) {
 		registerDepthwise()
 		registerPointwise()
 	}
-	// gocv's reader aborts the process on a model OpenCV rejects; try it
-	// first where the C++ exception is caught.
-	if err := checkNet(model); err != nil {
+	// gocv's reader aborts the process on a model OpenCV rejects: this
+	// one catches the C++ exception.
+	net, err := readNetBytes(model)
+	if err != nil {
 		return gocv.Net{}, err
-	}
-	net, err := gocv.ReadNetFromONNXBytes(model)
-	if err != nil || net.Empty() {
-		net.Close()
-		return gocv.Net{}, fmt.Errorf("OpenCV read an empty network (%v)", err)
 	}
 	_ = net.SetPreferableBackend(gocv.NetBackendOpenCV)
 	_ = net.SetPreferableTarget(gocv.NetTargetCPU)

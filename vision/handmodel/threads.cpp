@@ -17,16 +17,21 @@ static char* dup_message(const std::string& s) {
     return out;
 }
 
-char* backcoach_check_net(const char* buf, size_t len) {
+void* backcoach_read_net(const char* buf, size_t len, char** err) {
+    *err = NULL;
     try {
         cv::dnn::Net net = cv::dnn::readNetFromONNX(buf, len);
-        if (net.empty()) return dup_message("OpenCV read an empty network");
-        return NULL;
+        if (net.empty()) {
+            *err = dup_message("OpenCV read an empty network");
+            return NULL;
+        }
+        return new cv::dnn::Net(net);
     } catch (const cv::Exception& e) {
-        return dup_message(e.what());
+        *err = dup_message(e.what());
     } catch (const std::exception& e) {
-        return dup_message(e.what());
+        *err = dup_message(e.what());
     } catch (...) {
-        return dup_message("unknown OpenCV error");
+        *err = dup_message("unknown OpenCV error");
     }
+    return NULL;
 }

@@ -12,6 +12,8 @@ import (
 	"errors"
 	"strings"
 	"unsafe"
+
+	"gocv.io/x/gocv"
 )
 
 // SetThreads sets how many threads OpenCV uses (DNN inference included).
@@ -26,18 +28,28 @@ func SetThreads(n int) {
 // Threads reports how many threads OpenCV uses.
 func Threads() int { return int(C.backcoach_get_num_threads()) }
 
-// checkNet loads an ONNX model with OpenCV's ONNX importer, catching the
-// C++ exceptions that gocv's readers would let abort the process.
-func checkNet(model []byte) error {
+// readNetBytes loads an ONNX model with OpenCV's ONNX importer, catching
+// the C++ exceptions that gocv's readers would let abort the process, and
+// hands the network to gocv (gocv.Net holds the cv::dnn::Net pointer its
+// own readers make; Close deletes it).
+func readNetBytes(model []byte) (gocv.Net, error) {
 	if len(model) == 0 {
-		return errors.New("empty file")
+		return gocv.Net{}, errors.New("empty file")
 	}
-	buf := C.CBytes(model)
-	defer C.free(buf)
-	msg := C.backcoach_check_net((*C.char)(buf), C.size_t(len(model)))
-	if msg == nil {
-		return nil
+	var msg *C.char
+	p := C.backcoach_read_net((*C.char)(unsafe.Pointer(&model[0])), C.size_t(len(model)), &msg)
+	if p == nil {
+		if msg == nil {
+			return gocv.Net{}, errors.New("OpenCV could not read the network")
+		}
+		defer C.free(unsafe.Pointer(msg))
+		return gocv.Net{}, errors.New(strings.TrimSpace(C.GoString(msg)))
 	}
-	defer C.free(unsafe.Pointer(msg))
-	return errors.New(strings.TrimSpace(C.GoString(msg)))
+	var net gocv.Net
+	*(*unsafe.Pointer)(unsafe.Pointer(&net)) = p
+	return net, nil
 }
+
+// gocv.Net must be the one pointer readNetBytes sets.
+var _ [unsafe.Sizeof(gocv.Net{}) - unsafe.Sizeof(unsafe.Pointer(nil))]struct{}
+var _ [unsafe.Sizeof(unsafe.Pointer(nil)) - unsafe.Sizeof(gocv.Net{})]struct{}

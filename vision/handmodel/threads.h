@@ -7,10 +7,10 @@ extern "C" {
 
 void backcoach_set_num_threads(int n);
 int backcoach_get_num_threads(void);
-// backcoach_check_net tries to load an ONNX model (the file's bytes) with
-// OpenCV's DNN module and
-// returns NULL when it loads, else a malloc'ed error message (free it).
-char* backcoach_check_net(const char* buf, size_t len);
+// backcoach_read_net loads an ONNX model (the file's bytes) with OpenCV's
+// DNN module: a new cv::dnn::Net (gocv's Net, which deletes it on Close),
+// or NULL and a malloc'ed error message in *err (free it).
+void* backcoach_read_net(const char* buf, size_t len, char** err);
 
 #ifdef __cplusplus
 }

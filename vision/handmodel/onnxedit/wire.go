@@ -57,7 +57,21 @@ func parse(b []byte) (message, error) {
 
 // encode serialises the message.
 func (m message) encode() []byte {
-	var out []byte
+	n := 0
+	for _, f := range m {
+		n += protowire.SizeTag(f.num)
+		switch f.typ {
+		case protowire.VarintType:
+			n += protowire.SizeVarint(f.v)
+		case protowire.Fixed32Type:
+			n += 4
+		case protowire.Fixed64Type:
+			n += 8
+		case protowire.BytesType:
+			n += protowire.SizeBytes(len(f.b))
+		}
+	}
+	out := make([]byte, 0, n)
 	for _, f := range m {
 		out = protowire.AppendTag(out, f.num, f.typ)
 		switch f.typ {
