@@ -192,6 +192,7 @@ func TestPointwiseLayerMatchesOpenCV(t *testing.T) {
 		{cin: 16, cout: 96, h: 30, w: 30},
 		{cin: 7, cout: 13, h: 29, w: 31, relu6: true},
 		{cin: 40, cout: 6, h: 33, w: 25},
+		{cin: 56, cout: 336, h: 14, w: 14, relu6: true},
 		{cin: 96, cout: 576, h: 7, w: 7, relu6: true},
 		{cin: 5, cout: 3, h: 1, w: 3},
 	} {
