@@ -260,13 +260,7 @@ func TestTrackerAccuracyOnTestdata(t *testing.T) {
 // tracking work in proportion to the back, not in fixed pixels, so the
 // figures must hold (errors counted in 640-px pixels).
 func TestTrackerAtOtherSizes(t *testing.T) {
-	if testing.Short() {
-		t.Skip("replays test videos")
-	}
-	mdir := modelDir()
-	if mdir == "" {
-		t.Skip("no hand models")
-	}
+	mdir := replayModels(t)
 	start := matCount()
 	const scale = 2.0
 	for _, v := range loadVideos(t) {
@@ -297,13 +291,7 @@ func TestTrackerAtOtherSizes(t *testing.T) {
 // fails it: before fits to part of a hand were set apart, hands_lost's
 // recall was 0.956 at 3 levels (0.974 at 1 and 5).
 func TestTrackerUnderSmallChanges(t *testing.T) {
-	if testing.Short() {
-		t.Skip("replays test videos")
-	}
-	mdir := modelDir()
-	if mdir == "" {
-		t.Skip("no hand models")
-	}
+	mdir := replayModels(t)
 	start := matCount()
 	for _, v := range loadVideos(t) {
 		if v.name != "hands_lost" && v.name != "wrong_direction" {
@@ -321,6 +309,20 @@ func TestTrackerUnderSmallChanges(t *testing.T) {
 	if n := matCount(); n != start {
 		t.Errorf("Mats left open: %d", n-start)
 	}
+}
+
+// replayModels skips a test that replays videos through the hybrid tracker
+// with -short or without the hand models, and returns the models' folder.
+func replayModels(t *testing.T) string {
+	t.Helper()
+	if testing.Short() {
+		t.Skip("replays test videos")
+	}
+	mdir := modelDir()
+	if mdir == "" {
+		t.Skip("no hand models")
+	}
+	return mdir
 }
 
 // runScaled replays a video with every frame scaled by scale (the way

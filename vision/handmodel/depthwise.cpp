@@ -13,22 +13,13 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/dnn/all_layers.hpp>
 #include "depthwise.h"
+#include "simd.h"
 
 namespace {
 
 using cv::dnn::LayerParams;
 
-// On x86-64 the kernels are built twice, for AVX2 and for the baseline, and
-// the first call picks the one the CPU runs; elsewhere once, for the target.
-// (Not with FMA: fused rounding moved the trackers' results on the test
-// videos, against OpenCV's own layer, for no speed.)
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define BC_TWO_BUILDS 1
-#endif
-#define BC_INLINE inline __attribute__((always_inline))
-
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4))); // unaligned
+// The AVX2 build is without FMA: with it the layer was no faster here.
 
 struct Shape {
     int C, H, W, OH, OW; // channels, input and output size
@@ -342,12 +333,9 @@ public:
     }
 
     void forward(cv::InputArrayOfArrays ia, cv::OutputArrayOfArrays oa, cv::OutputArrayOfArrays) CV_OVERRIDE {
-        std::vector<cv::Mat> ins, outs;
-        ia.getMatVector(ins);
-        oa.getMatVector(outs);
-        const cv::Mat& X = ins[0];
-        cv::Mat& Y = outs[0];
-        CV_Assert(X.type() == CV_32F && Y.type() == CV_32F && X.isContinuous() && Y.isContinuous());
+        LayerIO io(ia, oa);
+        const cv::Mat& X = io.X();
+        cv::Mat& Y = io.Y();
         Shape d = s;
         d.C = X.size[1];
         d.H = X.size[2];

@@ -76,35 +76,50 @@ type dwCase struct {
 // model returns the case as an ONNX model: Conv (and Clip) with random
 // weights and biases.
 func (tc dwCase) model(rng *rand.Rand) []byte {
-	wts := make([]float32, tc.c*tc.k*tc.k)
+	oh := (int64(tc.h)+tc.pads[0]+tc.pads[2]-int64(tc.k))/int64(tc.stride) + 1
+	ow := (int64(tc.w)+tc.pads[1]+tc.pads[3]-int64(tc.k))/int64(tc.stride) + 1
+	return convModel(rng, []int64{int64(tc.c), 1, int64(tc.k), int64(tc.k)}, tc.relu6,
+		[]int64{1, int64(tc.c), int64(tc.h), int64(tc.w)}, []int64{1, int64(tc.c), oh, ow},
+		attrInt("group", int64(tc.c)),
+		attrInts("kernel_shape", int64(tc.k), int64(tc.k)),
+		attrInts("strides", int64(tc.stride), int64(tc.stride)),
+		attrInts("pads", tc.pads[:]...),
+		attrInts("dilations", 1, 1))
+}
+
+// convModel builds a model of one Conv (and a Clip to [0, 6] when relu6)
+// with random weights of shape wdims and biases, the given attributes and
+// input and output shapes.
+func convModel(rng *rand.Rand, wdims []int64, relu6 bool, in, out []int64, attrs ...[]byte) []byte {
+	n := int64(1)
+	for _, d := range wdims {
+		n *= d
+	}
+	wts := make([]float32, n)
 	for i := range wts {
 		wts[i] = float32(rng.NormFloat64())
 	}
-	bias := make([]float32, tc.c)
+	bias := make([]float32, wdims[0])
 	for i := range bias {
 		bias[i] = float32(rng.NormFloat64())
 	}
-	conv := pb(nil).str(1, "x").str(1, "W").str(1, "B").str(2, "conv").str(3, "conv").str(4, "Conv").
-		bytes(5, attrInt("group", int64(tc.c))).
-		bytes(5, attrInts("kernel_shape", int64(tc.k), int64(tc.k))).
-		bytes(5, attrInts("strides", int64(tc.stride), int64(tc.stride))).
-		bytes(5, attrInts("pads", tc.pads[:]...)).
-		bytes(5, attrInts("dilations", 1, 1))
-	out := "conv"
+	conv := pb(nil).str(1, "x").str(1, "W").str(1, "B").str(2, "conv").str(3, "conv").str(4, "Conv")
+	for _, a := range attrs {
+		conv = conv.bytes(5, a)
+	}
+	name := "conv"
 	g := pb(nil).bytes(1, conv)
-	if tc.relu6 {
+	if relu6 {
 		clip := pb(nil).str(1, "conv").str(2, "y").str(3, "clip").str(4, "Clip").
 			bytes(5, attrFloat("min", 0)).bytes(5, attrFloat("max", 6))
 		g = g.bytes(1, clip)
-		out = "y"
+		name = "y"
 	}
-	oh := (int64(tc.h)+tc.pads[0]+tc.pads[2]-int64(tc.k))/int64(tc.stride) + 1
-	ow := (int64(tc.w)+tc.pads[1]+tc.pads[3]-int64(tc.k))/int64(tc.stride) + 1
-	g = g.str(2, "dw").
-		bytes(5, tensor("W", wts, int64(tc.c), 1, int64(tc.k), int64(tc.k))).
-		bytes(5, tensor("B", bias, int64(tc.c))).
-		bytes(11, valueInfo("x", 1, int64(tc.c), int64(tc.h), int64(tc.w))).
-		bytes(12, valueInfo(out, 1, int64(tc.c), oh, ow))
+	g = g.str(2, "net").
+		bytes(5, tensor("W", wts, wdims...)).
+		bytes(5, tensor("B", bias, wdims[0])).
+		bytes(11, valueInfo("x", in...)).
+		bytes(12, valueInfo(name, out...))
 	return pb(nil).varint(1, 6).bytes(8, pb(nil).varint(2, 10)).bytes(7, g)
 }
 
@@ -152,32 +167,9 @@ type pwCase struct {
 // model returns the case as an ONNX model: Conv (and Clip) with random
 // weights and biases.
 func (tc pwCase) model(rng *rand.Rand) []byte {
-	wts := make([]float32, tc.cout*tc.cin)
-	for i := range wts {
-		wts[i] = float32(rng.NormFloat64())
-	}
-	bias := make([]float32, tc.cout)
-	for i := range bias {
-		bias[i] = float32(rng.NormFloat64())
-	}
-	conv := pb(nil).str(1, "x").str(1, "W").str(1, "B").str(2, "conv").str(3, "conv").str(4, "Conv").
-		bytes(5, attrInts("kernel_shape", 1, 1)).
-		bytes(5, attrInts("strides", 1, 1)).
-		bytes(5, attrInts("pads", 0, 0, 0, 0))
-	out := "conv"
-	g := pb(nil).bytes(1, conv)
-	if tc.relu6 {
-		clip := pb(nil).str(1, "conv").str(2, "y").str(3, "clip").str(4, "Clip").
-			bytes(5, attrFloat("min", 0)).bytes(5, attrFloat("max", 6))
-		g = g.bytes(1, clip)
-		out = "y"
-	}
-	g = g.str(2, "pw").
-		bytes(5, tensor("W", wts, int64(tc.cout), int64(tc.cin), 1, 1)).
-		bytes(5, tensor("B", bias, int64(tc.cout))).
-		bytes(11, valueInfo("x", 1, int64(tc.cin), int64(tc.h), int64(tc.w))).
-		bytes(12, valueInfo(out, 1, int64(tc.cout), int64(tc.h), int64(tc.w)))
-	return pb(nil).varint(1, 6).bytes(8, pb(nil).varint(2, 10)).bytes(7, g)
+	return convModel(rng, []int64{int64(tc.cout), int64(tc.cin), 1, 1}, tc.relu6,
+		[]int64{1, int64(tc.cin), int64(tc.h), int64(tc.w)}, []int64{1, int64(tc.cout), int64(tc.h), int64(tc.w)},
+		attrInts("kernel_shape", 1, 1), attrInts("strides", 1, 1), attrInts("pads", 0, 0, 0, 0))
 }
 
 // TestPointwiseLayerMatchesOpenCV is TestDepthwiseLayerMatchesOpenCV for

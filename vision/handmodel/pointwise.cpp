@@ -13,18 +13,11 @@
 #include <opencv2/dnn.hpp>
 #include <opencv2/dnn/all_layers.hpp>
 #include "depthwise.h"
+#include "simd.h"
 
 namespace {
 
-// On x86-64 the kernel is built twice, for AVX2 with FMA and for the
-// baseline, and the first call picks the one the CPU runs.
-#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
-#define PW_TWO_BUILDS 1
-#endif
-#define PW_INLINE inline __attribute__((always_inline))
-
-typedef float v8 __attribute__((vector_size(32)));
-typedef float v8u __attribute__((vector_size(32), aligned(4))); // unaligned
+// The AVX2 build uses FMA (see simd.h).
 
 // Dims is one pointwise product: Cin and Cout channels of P pixels; W is
 // packed in blocks of 4 output channels, [Cout/4][Cin][4] (the last block
@@ -38,7 +31,7 @@ struct Dims {
 // tile computes output channels co0..co0+3 (those below Cout) of pixels
 // p0..p0+8V-1 from X (Cin rows of stride xs) into Y (rows of stride ys).
 template <int V>
-PW_INLINE void tile(const Dims& d, const float* W, const float* bias, const float* X, size_t xs, float* Y, size_t ys,
+BC_INLINE void tile(const Dims& d, const float* W, const float* bias, const float* X, size_t xs, float* Y, size_t ys,
                     int co0, int valid) {
     v8 acc[4][V];
     _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
@@ -76,7 +69,7 @@ PW_INLINE void tile(const Dims& d, const float* W, const float* bias, const floa
 }
 
 // pixels computes pixels p0..p1-1 of one image (X: Cin×P, Y: Cout×P).
-PW_INLINE void pixelsAny(const Dims& d, const float* W, const float* bias, const float* X, float* Y, int p0, int p1) {
+BC_INLINE void pixelsAny(const Dims& d, const float* W, const float* bias, const float* X, float* Y, int p0, int p1) {
     int p = p0;
     for (; p + 24 <= p1; p += 24)
         for (int co = 0; co < d.Cout; co += 4) tile<3>(d, W, bias, X + p, d.P, Y + p, d.P, co, 24);
@@ -91,7 +84,7 @@ PW_INLINE void pixelsAny(const Dims& d, const float* W, const float* bias, const
     }
 }
 
-#ifdef PW_TWO_BUILDS
+#ifdef BC_TWO_BUILDS
 __attribute__((target("avx2,fma"))) void pixelsFMA(const Dims& d, const float* W, const float* bias, const float* X,
                                                 float* Y, int p0, int p1) {
     pixelsAny(d, W, bias, X, Y, p0, p1);
@@ -104,7 +97,7 @@ void pixelsBase(const Dims& d, const float* W, const float* bias, const float* X
 
 // pixels computes pixels p0..p1-1 of one image with the build the CPU runs.
 void pixels(const Dims& d, const float* W, const float* bias, const float* X, float* Y, int p0, int p1) {
-#ifdef PW_TWO_BUILDS
+#ifdef BC_TWO_BUILDS
     static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if (avx2) {
         pixelsFMA(d, W, bias, X, Y, p0, p1);
@@ -165,12 +158,9 @@ public:
     }
 
     void forward(cv::InputArrayOfArrays ia, cv::OutputArrayOfArrays oa, cv::OutputArrayOfArrays) CV_OVERRIDE {
-        std::vector<cv::Mat> ins, outs;
-        ia.getMatVector(ins);
-        oa.getMatVector(outs);
-        const cv::Mat& X = ins[0];
-        cv::Mat& Y = outs[0];
-        CV_Assert(X.type() == CV_32F && Y.type() == CV_32F && X.isContinuous() && Y.isContinuous());
+        LayerIO io(ia, oa);
+        const cv::Mat& X = io.X();
+        cv::Mat& Y = io.Y();
         Dims d;
         d.Cin = X.size[1];
         d.Cout = Y.size[1];
