@@ -225,8 +225,8 @@ const (
 	// about 1.0 in 2D), tilted onto the fingertips about 0.7.
 	squashedPalm = 0.7
 	smallHand    = 0.5
-	// maxPartials is how many passes in a row may fit only part of a hand
-	// before it is dropped.
+	// maxPartials is how many passes since its last whole fit may fit
+	// only part of a hand before it is dropped.
 	maxPartials = 30
 )
 
@@ -614,8 +614,7 @@ func (h *HybridTracker) landmarks(frame gocv.Mat, roi handmodel.ROI, minPresence
 		h.stats.Rejected++
 		return res, fitNone
 	}
-	length := handmodel.Dist(res.Points[handmodel.Wrist].XY(), res.Points[handmodel.MiddleMCP].XY())
-	if length < squashedPalm*res.PalmWidth || w < smallHand*h.palmW {
+	if handmodel.PalmLengthOf(res.Points) < squashedPalm*res.PalmWidth || w < smallHand*h.palmW {
 		h.stats.Partial++
 		return res, fitPartial
 	}
@@ -630,8 +629,7 @@ const breadthPerSpan = 1.3
 // handWidth estimates the palm width from landmarks: the knuckle span, or
 // from the palm's length when the hand is seen edge-on.
 func handWidth(res handmodel.Result) float64 {
-	length := handmodel.Dist(res.Points[handmodel.Wrist].XY(), res.Points[handmodel.MiddleMCP].XY())
-	return math.Max(res.PalmWidth, 0.75*length)
+	return math.Max(res.PalmWidth, 0.75*handmodel.PalmLengthOf(res.Points))
 }
 
 func smoothWidth(old, w float64) float64 {

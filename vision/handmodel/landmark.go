@@ -72,7 +72,7 @@ func PalmCenterOf(pts [NumLandmarks]Point3) Point {
 // rendered hand), the wrist is taken that far back along the same line.
 func PalmMiddleOf(pts [NumLandmarks]Point3) Point {
 	w, m := pts[Wrist].XY(), pts[MiddleMCP].XY()
-	if l, pw := Dist(w, m), PalmWidthOf(pts); l > 1e-6 && l < minPalmLength*pw {
+	if l, pw := PalmLengthOf(pts), PalmWidthOf(pts); l > 1e-6 && l < minPalmLength*pw {
 		k := minPalmLength * pw / l
 		w = Point{m.X + (w.X-m.X)*k, m.Y + (w.Y-m.Y)*k}
 	}
@@ -85,6 +85,12 @@ func PalmMiddleOf(pts [NumLandmarks]Point3) Point {
 // percentile; on the rendered test hands the model finds about 1.05 where
 // the true palm centre needs about 1.2.
 const minPalmLength = 1.2
+
+// PalmLengthOf returns the image distance from the wrist (landmark 0) to
+// the middle-finger knuckle (9).
+func PalmLengthOf(pts [NumLandmarks]Point3) float64 {
+	return Dist(pts[Wrist].XY(), pts[MiddleMCP].XY())
+}
 
 // PalmWidthOf returns the image distance between landmarks 5 and 17.
 func PalmWidthOf(pts [NumLandmarks]Point3) float64 {

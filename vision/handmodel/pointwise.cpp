@@ -98,8 +98,8 @@ void pixelsBase(const Dims& d, const float* W, const float* bias, const float* X
 // pixels computes pixels p0..p1-1 of one image with the build the CPU runs.
 void pixels(const Dims& d, const float* W, const float* bias, const float* X, float* Y, int p0, int p1) {
 #ifdef BC_TWO_BUILDS
-    static const bool avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-    if (avx2) {
+    static const bool fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
+    if (fma) {
         pixelsFMA(d, W, bias, X, Y, p0, p1);
         return;
     }
@@ -111,7 +111,7 @@ void pixels(const Dims& d, const float* W, const float* bias, const float* X, fl
 
 class PointwiseLayer : public cv::dnn::Layer {
 public:
-    explicit PointwiseLayer(const cv::dnn::LayerParams& p) : Layer(p), act(false), lo(0), hi(0), minPixels(0) {
+    explicit PointwiseLayer(const cv::dnn::LayerParams& p) : Layer(p), act(false), lo(0), hi(0) {
         CV_Assert(blobs.size() >= 1 && blobs[0].dims == 4 && blobs[0].size[2] == 1 && blobs[0].size[3] == 1 &&
                   blobs[0].type() == CV_32F && blobs[0].isContinuous());
         CV_Assert(blobs.size() < 2 || (blobs[1].type() == CV_32F && static_cast<int>(blobs[1].total()) == blobs[0].size[0]));
@@ -153,7 +153,6 @@ public:
     void finalize(cv::InputArrayOfArrays ia, cv::OutputArrayOfArrays oa) CV_OVERRIDE {
         std::vector<cv::Mat> ins;
         ia.getMatVector(ins);
-        minPixels = smallMap;
         if (!ins.empty() && ins[0].dims == 4 && ins[0].size[2] * ins[0].size[3] < smallMap) inner->finalize(ia, oa);
     }
 
@@ -168,7 +167,7 @@ public:
         d.act = act;
         d.lo = lo;
         d.hi = hi;
-        if (d.P < minPixels) {
+        if (d.P < smallMap) {
             inner->forward(ia, oa, cv::noArray());
             return;
         }
@@ -209,8 +208,7 @@ private:
     std::vector<float> packed; // weights in blocks of 4 output channels
     bool act;                  // clamp the output to [lo, hi] (a fused ReLU6)
     float lo, hi;
-    int minPixels;                       // smaller maps go to inner
-    cv::Ptr<cv::dnn::BaseConvolutionLayer> inner; // OpenCV's own convolution
+    cv::Ptr<cv::dnn::BaseConvolutionLayer> inner; // OpenCV's own convolution, for maps under smallMap
 };
 
 } // namespace
