@@ -21,21 +21,30 @@ type ReplayStats struct {
 }
 
 // Replay reads a recorded source to its end in one pass. The first
-// lookahead frames are kept and the processor is calibrated on them (hands
-// that move in them vanish from the background), then every frame from the
-// first is tracked and handed to fn in order. Calibration failures are
+// lookahead frames are kept (in one block of memory: see frameBuffer) and
+// the processor is calibrated on them (hands that move in them vanish from
+// the background), then every frame from the first is tracked and handed
+// to fn in order. Calibration failures are
 // returned as is (ErrNoBack when no back is in view).
 func Replay(ctx context.Context, src *Source, p *Processor, lookahead int, fn FrameFunc) (ReplayStats, error) {
 	st := ReplayStats{FPS: src.FPS()}
 	if lookahead < 1 {
 		lookahead = 1
 	}
+	w, h := src.Size()
+	fb, err := newFrameBuffer(lookahead, h, w, gocv.MatTypeCV8UC3)
+	if err != nil {
+		return st, err
+	}
+	defer func() {
+		if fb != nil {
+			fb.Close()
+		}
+	}()
 	var buf []gocv.Mat
-	defer func() { closeMats(buf) }()
 	for len(buf) < lookahead {
-		m := gocv.NewMat()
+		m := fb.frames[len(buf)]
 		if err := src.Read(&m); err != nil {
-			m.Close()
 			if errors.Is(err, io.EOF) {
 				break
 			}
@@ -66,8 +75,8 @@ func Replay(ctx context.Context, src *Source, p *Processor, lookahead int, fn Fr
 			return st, err
 		}
 	}
-	closeMats(buf)
-	buf = nil
+	fb.Close()
+	fb, buf = nil, nil
 	frame := gocv.NewMat()
 	defer frame.Close()
 	for {

@@ -237,17 +237,22 @@ const int wideRows = 24;
 
 // Scratch is one thread's working memory: P holds padded input (32-byte
 // aligned), off the rows kernel's tap offsets, K the interleaved kernel's
-// weights (32-byte aligned).
+// weights (32-byte aligned). It is kept from call to call and only grows:
+// the kernels fill what they read, so it is never cleared.
 struct Scratch {
     std::vector<float> pbuf, kbuf;
     std::vector<int> off;
-    float *P, *K;
+    float *P = nullptr, *K = nullptr;
 
-    explicit Scratch(const Shape& d) : off(static_cast<size_t>(d.kh) * d.kw) {
-        const size_t rows = planOf(d).floats() * d.sw;
-        const size_t lanes = static_cast<size_t>((d.OH - 1) * d.sh + d.kh) * ((d.OW - 1) * d.sw + d.kw) * 8;
-        pbuf.resize(std::max(rows, lanes) + 8);
-        kbuf.resize(off.size() * 8 + 8);
+    // prepare makes room for the kernel that computes shape d.
+    void prepare(const Shape& d) {
+        const size_t taps = static_cast<size_t>(d.kh) * d.kw;
+        const size_t need = d.OW >= wideRows
+                                ? planOf(d).floats() * d.sw
+                                : static_cast<size_t>((d.OH - 1) * d.sh + d.kh) * ((d.OW - 1) * d.sw + d.kw) * 8;
+        if (pbuf.size() < need + 8) pbuf.resize(need + 8);
+        if (kbuf.size() < taps * 8 + 8) kbuf.resize(taps * 8 + 8);
+        if (off.size() < taps) off.resize(taps);
         P = cv::alignPtr(pbuf.data(), 32);
         K = cv::alignPtr(kbuf.data(), 32);
     }
@@ -274,7 +279,8 @@ void computeBase(const Shape& s, const float* X, float* Y, const float* wt, cons
 // compute computes some channels of one image: X is C×H×W, Y is C×OH×OW,
 // wt is C×kh×kw and bias C values (or null).
 void compute(const Shape& s, const float* X, float* Y, const float* wt, const float* bias) {
-    Scratch w(s);
+    static thread_local Scratch w;
+    w.prepare(s);
 #ifdef BC_TWO_BUILDS
     static const bool avx2 = __builtin_cpu_supports("avx2");
     if (avx2) {

@@ -15,8 +15,9 @@ import (
 
 // DepthwiseOp is the operator type that Load gives the models' depthwise
 // convolutions, so that OpenCV runs them through the faster layer of
-// depthwise.cpp instead of its general convolution.
-const DepthwiseOp = "BackcoachDepthwise"
+// depthwise.cpp instead of its general convolution. It is as long as
+// "Conv" (onnxedit.OpLen): the model is renamed in place.
+const DepthwiseOp = "BcDw"
 
 // registerDepthwise registers the depthwise-convolution layer of
 // depthwise.cpp under DepthwiseOp, once per process.
@@ -27,8 +28,9 @@ var registerDepthwise = sync.OnceFunc(func() {
 })
 
 // PointwiseOp is the operator type that Load gives the models' pointwise
-// (1×1) convolutions, run by the layer of pointwise.cpp.
-const PointwiseOp = "BackcoachPointwise"
+// (1×1) convolutions, run by the layer of pointwise.cpp (as long as
+// DepthwiseOp).
+const PointwiseOp = "BcPw"
 
 // registerPointwise registers the layer of pointwise.cpp under
 // PointwiseOp, once per process.

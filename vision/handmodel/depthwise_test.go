@@ -148,8 +148,8 @@ func TestDepthwiseLayerMatchesOpenCV(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("c%d_%dx%d_k%d_s%d_pad%v_relu6=%v", tc.c, tc.h, tc.w, tc.k, tc.stride, tc.pads, tc.relu6), func(t *testing.T) {
 			model := tc.model(rng)
-			if _, n, err := onnxedit.Depthwise(model, handmodel.DepthwiseOp); n != 1 || err != nil {
-				t.Fatalf("the edit renamed %d convolutions (%v), want 1", n, err)
+			if n, _, err := onnxedit.Rename(append([]byte(nil), model...), handmodel.DepthwiseOp, handmodel.PointwiseOp); n != 1 || err != nil {
+				t.Fatalf("the edit renamed %d depthwise convolutions (%v), want 1", n, err)
 			}
 			compareWithOpenCV(t, model, []int{1, tc.c, tc.h, tc.w}, rng)
 		})
@@ -190,8 +190,8 @@ func TestPointwiseLayerMatchesOpenCV(t *testing.T) {
 	} {
 		t.Run(fmt.Sprintf("%dto%d_%dx%d_relu6=%v", tc.cin, tc.cout, tc.h, tc.w, tc.relu6), func(t *testing.T) {
 			model := tc.model(rng)
-			if _, n, err := onnxedit.Pointwise(model, handmodel.PointwiseOp); n != 1 || err != nil {
-				t.Fatalf("the edit renamed %d convolutions (%v), want 1", n, err)
+			if _, n, err := onnxedit.Rename(append([]byte(nil), model...), handmodel.DepthwiseOp, handmodel.PointwiseOp); n != 1 || err != nil {
+				t.Fatalf("the edit renamed %d pointwise convolutions (%v), want 1", n, err)
 			}
 			compareWithOpenCV(t, model, []int{1, tc.cin, tc.h, tc.w}, rng)
 		})

@@ -27,5 +27,5 @@ func LoadPlain(dir string) (*Models, error) {
 // NetFromONNX loads an ONNX model from memory, with or without the
 // depthwise and pointwise layers.
 func NetFromONNX(model []byte, fast bool) (gocv.Net, error) {
-	return netFromONNX(model, fast)
+	return netFromONNX(append([]byte(nil), model...), fast)
 }

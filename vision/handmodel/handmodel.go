@@ -79,14 +79,10 @@ func readNet(path string) (gocv.Net, error) {
 
 // netFromONNX loads an ONNX model from memory, its depthwise and pointwise
 // convolutions run by the layers of depthwise.cpp and pointwise.cpp when
-// fast is set.
+// fast is set: then model itself is edited (see onnxedit.Rename).
 func netFromONNX(model []byte, fast bool) (gocv.Net, error) {
 	if fast {
-		var err error
-		if model, _, err = onnxedit.Depthwise(model, DepthwiseOp); err != nil {
-			return gocv.Net{}, err
-		}
-		if model, _, err = onnxedit.Pointwise(model, PointwiseOp); err != nil {
+		if _, _, err := onnxedit.Rename(model, DepthwiseOp, PointwiseOp); err != nil {
 			return gocv.Net{}, err
 		}
 		registerDepthwise()

@@ -242,12 +242,19 @@ func readLocal(path string) ([]byte, error) {
 		return nil, err
 	}
 	defer f.Close()
-	b, err := io.ReadAll(io.LimitReader(f, maxModelBytes+1))
+	// One buffer of the file's size: fresh memory costs a page fault per
+	// page touched, and a buffer grown as it fills touches several times a
+	// model's size.
+	st, err := f.Stat()
 	if err != nil {
 		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
-	if len(b) > maxModelBytes {
+	if st.Size() > maxModelBytes {
 		return nil, fmt.Errorf("%s: larger than %d MiB, not a hand model", path, maxModelBytes>>20)
+	}
+	b := make([]byte, st.Size())
+	if _, err := io.ReadFull(f, b); err != nil {
+		return nil, fmt.Errorf("read %s: %w", path, err)
 	}
 	return b, nil
 }

@@ -6,33 +6,46 @@ import (
 	"google.golang.org/protobuf/encoding/protowire"
 )
 
-// Depthwise returns model with every depthwise convolution (a Conv whose
-// group equals its channel count, weights [C, 1, kh, kw], no dilation)
-// given the operator type op, and how many it renamed. Everything else is
-// copied byte for byte; a model without one comes back unchanged.
+// OpLen is the length of every operator type Rename gives: that of
+// "Conv", so that the edit moves no byte.
+const OpLen = len("Conv")
+
+// Rename gives, in place, every depthwise convolution of model (a Conv
+// whose group equals its channel count, weights [C, 1, kh, kw], no
+// dilation) the operator type dw and every pointwise one (weights
+// [Cout, Cin, 1, 1], one group, stride 1, no padding and no dilation: a
+// matrix product of the weights and the pixels' channels) the type pw, and
+// returns how many of each it renamed. An empty type leaves those
+// convolutions as they are; any other must be OpLen bytes long, so that
+// the model keeps its length and layout: a model of megabytes is neither
+// copied nor encoded again. The operators keep Conv's attributes and
+// inputs.
 //
 // OpenCV 4.6 runs depthwise 5×5 convolutions through its general
-// convolution path, about 1 multiply-add per nanosecond on one core; a layer
-// registered under op (see the handmodel package) does them several times
-// faster. The operator keeps Conv's attributes and inputs.
-func Depthwise(model []byte, op string) ([]byte, int, error) {
-	return renameConvs(model, op, func(c convInfo) bool {
+// convolution path, about 1 multiply-add per nanosecond on one core; layers
+// registered under dw and pw (see the handmodel package) run both kinds
+// several times faster.
+func Rename(model []byte, dw, pw string) (depthwise, pointwise int, err error) {
+	for _, op := range []string{dw, pw} {
+		if op != "" && len(op) != OpLen {
+			return 0, 0, fmt.Errorf("operator type %q: want %d bytes, as Conv", op, OpLen)
+		}
+	}
+	err = eachConv(model, func(c convInfo, opType []byte) {
 		w := c.weights
-		return len(w) == 4 && w[1] == 1 && w[0] >= 2 && c.group == w[0] && !c.dilated
+		switch {
+		case dw != "" && len(w) == 4 && w[1] == 1 && w[0] >= 2 && c.group == w[0] && !c.dilated:
+			copy(opType, dw)
+			depthwise++
+		case pw != "" && len(w) == 4 && w[2] == 1 && w[3] == 1 && c.group == 1 && !c.dilated && !c.strided && !c.padded:
+			copy(opType, pw)
+			pointwise++
+		}
 	})
+	return depthwise, pointwise, err
 }
 
-// Pointwise is Depthwise for the pointwise convolutions: a Conv with 1×1
-// weights [Cout, Cin, 1, 1], one group, stride 1, no padding and no
-// dilation (a matrix product of the weights and the pixels' channels).
-func Pointwise(model []byte, op string) ([]byte, int, error) {
-	return renameConvs(model, op, func(c convInfo) bool {
-		w := c.weights
-		return len(w) == 4 && w[2] == 1 && w[3] == 1 && c.group == 1 && !c.dilated && !c.strided && !c.padded
-	})
-}
-
-// convInfo is what renameConvs knows of a Conv node.
+// convInfo is what eachConv knows of a Conv node.
 type convInfo struct {
 	weights []int64 // dims of its weight initializer (nil when not one)
 	group   int64
@@ -41,11 +54,13 @@ type convInfo struct {
 	padded  bool // a pad other than 0
 }
 
-// renameConvs gives the Conv nodes that match the operator type op.
-func renameConvs(model []byte, op string, match func(convInfo) bool) ([]byte, int, error) {
-	mm, gi, g, err := graphOf(model)
+// eachConv calls fn with every Conv node of model that has a weight input:
+// what it knows of the node, and the bytes of its operator type within
+// model itself.
+func eachConv(model []byte, fn func(c convInfo, opType []byte)) error {
+	_, _, g, err := graphOf(model)
 	if err != nil {
-		return nil, 0, err
+		return err
 	}
 	shapes := map[string][]int64{} // initializer name → dims
 	for _, f := range g {
@@ -54,20 +69,25 @@ func renameConvs(model []byte, op string, match func(convInfo) bool) ([]byte, in
 		}
 		t, err := parse(f.b)
 		if err != nil {
-			return nil, 0, fmt.Errorf("onnx initializer: %w", err)
+			return fmt.Errorf("onnx initializer: %w", err)
 		}
 		shapes[t.str(tensorName)] = dims(t)
 	}
-	n := 0
-	for i, f := range g {
+	for _, f := range g {
 		if f.num != graphNode || f.typ != protowire.BytesType {
 			continue
 		}
 		nm, err := parse(f.b)
 		if err != nil {
-			return nil, 0, fmt.Errorf("onnx node: %w", err)
+			return fmt.Errorf("onnx node: %w", err)
 		}
-		if nm.str(nodeOpType) != "Conv" {
+		var opType []byte
+		for _, nf := range nm {
+			if nf.num == nodeOpType && nf.typ == protowire.BytesType {
+				opType = nf.b
+			}
+		}
+		if string(opType) != "Conv" {
 			continue
 		}
 		in := nm.strings(nodeInput)
@@ -76,25 +96,12 @@ func renameConvs(model []byte, op string, match func(convInfo) bool) ([]byte, in
 		}
 		c, err := convAttrs(nm)
 		if err != nil {
-			return nil, 0, fmt.Errorf("onnx Conv %q: %w", nm.str(nodeName), err)
+			return fmt.Errorf("onnx Conv %q: %w", nm.str(nodeName), err)
 		}
 		c.weights = shapes[in[1]]
-		if !match(c) {
-			continue
-		}
-		for k := range nm {
-			if nm[k].num == nodeOpType {
-				nm[k].b = []byte(op)
-			}
-		}
-		g[i].b = nm.encode()
-		n++
+		fn(c, opType)
 	}
-	if n == 0 {
-		return model, 0, nil
-	}
-	mm[gi].b = g.encode()
-	return mm.encode(), n, nil
+	return nil
 }
 
 // convAttrs reads a Conv node's group (1 when absent) and whether any

@@ -9,9 +9,9 @@
 //     the opset-10 Clip(x) with min/max attributes, and the model's default
 //     opset becomes 10.
 //
-// Depthwise and Pointwise rename the depthwise and the pointwise (1×1)
-// convolutions of a model to an operator type of the caller's choosing, so
-// that a faster layer registered under that type runs them.
+// Rename renames, in place, the depthwise and the pointwise (1×1)
+// convolutions of a model to operator types of the caller's choosing, so
+// that faster layers registered under those types run them.
 //
 // The package is pure Go (no cgo), so the installer's logic is testable
 // without OpenCV.

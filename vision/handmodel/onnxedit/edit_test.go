@@ -167,42 +167,48 @@ func TestNotONNX(t *testing.T) {
 	}
 }
 
-// TestRenameConvs renames the models' depthwise and pointwise
-// convolutions (each edit once: a second one renames nothing) and turns
-// down bytes that are no model.
-func TestRenameConvs(t *testing.T) {
-	edits := map[string]func([]byte, string) ([]byte, int, error){"depthwise": Depthwise, "pointwise": Pointwise}
+// TestRename renames the models' depthwise and pointwise convolutions in
+// place (the model keeps its length; a second edit renames nothing; an
+// empty type leaves its kind alone), and turns down operator types of
+// another length and bytes that are no model.
+func TestRename(t *testing.T) {
 	for _, tc := range []struct {
-		file, edit string
-		want       int
+		file                 string
+		dw, pw               string
+		wantDepth, wantPoint int
 	}{
-		{"hand_landmark_opencv46.onnx", "depthwise", 17},
-		{"palm_detection_opencv46.onnx", "depthwise", 23},
-		{"hand_landmark_opencv46.onnx", "pointwise", 31},
-		{"palm_detection_opencv46.onnx", "pointwise", 29},
+		{"hand_landmark_opencv46.onnx", "FsDw", "FsPw", 17, 31},
+		{"palm_detection_opencv46.onnx", "FsDw", "FsPw", 23, 29},
+		{"hand_landmark_opencv46.onnx", "FsDw", "", 17, 0},
+		{"palm_detection_opencv46.onnx", "", "FsPw", 0, 29},
 	} {
-		edit := edits[tc.edit]
-		in := readModel(t, tc.file)
-		before, _ := opCounts(t, in)
-		out, n, err := edit(in, "Fast")
-		if err != nil || n != tc.want {
-			t.Errorf("%s: %d %s convolutions renamed (%v), want %d", tc.file, n, tc.edit, err, tc.want)
+		model := readModel(t, tc.file)
+		size := len(model)
+		before, _ := opCounts(t, model)
+		nd, np, err := Rename(model, tc.dw, tc.pw)
+		if err != nil || nd != tc.wantDepth || np != tc.wantPoint {
+			t.Errorf("%s: renamed %d depthwise and %d pointwise convolutions (%v), want %d and %d",
+				tc.file, nd, np, err, tc.wantDepth, tc.wantPoint)
 			continue
 		}
-		after, _ := opCounts(t, out)
-		if after["Fast"] != n || after["Conv"] != before["Conv"]-n {
-			t.Errorf("%s %s: ops before %v, after %v", tc.file, tc.edit, before, after)
+		after, _ := opCounts(t, model)
+		if len(model) != size || after["FsDw"] != nd || after["FsPw"] != np || after["Conv"] != before["Conv"]-nd-np {
+			t.Errorf("%s: %d bytes, ops before %v, after %v", tc.file, len(model), before, after)
 		}
-		again, n2, err := edit(out, "Fast")
-		if err != nil || n2 != 0 || !bytes.Equal(again, out) {
-			t.Errorf("%s: a second %s edit renamed %d (%v)", tc.file, tc.edit, n2, err)
+		if nd2, np2, err := Rename(model, tc.dw, tc.pw); err != nil || nd2+np2 != 0 {
+			t.Errorf("%s: a second edit renamed %d and %d (%v)", tc.file, nd2, np2, err)
 		}
 	}
-	for _, edit := range edits {
-		for _, in := range [][]byte{[]byte("hello, world"), {0xff, 0xff, 0xff}, nil} {
-			if _, _, err := edit(in, "Fast"); err == nil {
-				t.Errorf("%q: no error", in)
-			}
+	model := readModel(t, "hand_landmark_opencv46.onnx")
+	for _, op := range []string{"Fast", "FastDepthwise", "Cv"} {
+		_, _, err := Rename(model, op, "")
+		if (len(op) == OpLen) != (err == nil) {
+			t.Errorf("operator type %q: error %v", op, err)
+		}
+	}
+	for _, in := range [][]byte{[]byte("hello, world"), {0xff, 0xff, 0xff}, nil} {
+		if _, _, err := Rename(in, "FsDw", "FsPw"); err == nil {
+			t.Errorf("%q: no error", in)
 		}
 	}
 }
