@@ -269,11 +269,31 @@ func (t *ClassicTracker) Track(frame gocv.Mat, ts float64) []models.Hand {
 	t.shrink(frame)
 	dets := t.detect()
 	t.lastDetections = dets
+	t.advance()
+	return t.step(dets, ts)
+}
+
+// Observe takes frame into the background model without looking for
+// hands, at a fraction of Track's work: what a tracker that follows the
+// hands by other means needs (the hybrid one, with both hands followed).
+// Detections then reports none.
+func (t *ClassicTracker) Observe(frame gocv.Mat) {
+	if frame.Empty() {
+		return
+	}
+	t.shrink(frame)
+	t.foreground()
+	t.lastDetections = nil
+	t.advance()
+}
+
+// advance counts a frame taken in and refreshes the background every
+// bgUpdateEvery frames.
+func (t *ClassicTracker) advance() {
 	t.frames++
 	if t.frames%bgUpdateEvery == 0 {
 		t.updateBackground()
 	}
-	return t.step(dets, ts)
 }
 
 // shrink resizes frame to the working size into t.small. Halving with

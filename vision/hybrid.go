@@ -337,14 +337,17 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 	h.w, h.ht = frame.Cols(), frame.Rows()
 	start := time.Now()
 	// The classic tracker's proposals point at hands that come in; with
-	// both hands followed they have nothing to point at, and it only runs
-	// now and then to keep its background fresh.
+	// both hands followed they have nothing to point at, and it only takes
+	// a frame into its background now and then, to keep it fresh.
 	var props []Detection
-	if len(h.tracks) < maxHands || h.frames%classicIdleEvery == 0 {
+	switch {
+	case len(h.tracks) < maxHands:
 		h.classic.Track(frame, t)
-		if !h.cfg.NoProposals && len(h.tracks) < maxHands {
+		if !h.cfg.NoProposals {
 			props = h.classic.Detections()
 		}
+	case h.frames%classicIdleEvery == 0:
+		h.classic.Observe(frame)
 	}
 	h.stats.Proposals += time.Since(start)
 
