@@ -156,44 +156,55 @@ func medianBackground(frames []gocv.Mat, w, h int) gocv.Mat {
 	if len(frames) > 15 {
 		step = len(frames) / 15
 	}
-	var bufs [][]byte
-	m := gocv.NewMat()
-	for i := 0; i < len(frames); i += step {
-		gocv.Resize(frames[i], &m, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
-		b := m.ToBytes()
-		bufs = append(bufs, b)
-	}
-	m.Close()
-	out := make([]byte, w*h*3)
-	vals := make([]byte, len(bufs))
-	for i := range out {
-		for k := range bufs {
-			vals[k] = bufs[k][i]
-		}
-		out[i] = medianBytes(vals)
-	}
-	bg, err := gocv.NewMatFromBytes(h, w, gocv.MatTypeCV8UC3, out)
+	k := (len(frames) + step - 1) / step
+	// The small copies share one block of memory (see frameBuffer).
+	fb, err := newFrameBuffer(k, h, w, gocv.MatTypeCV8UC3)
 	if err != nil {
 		return gocv.NewMatWithSize(h, w, gocv.MatTypeCV8UC3)
 	}
-	return bg
+	defer fb.Close()
+	for j := 0; j < k; j++ {
+		gocv.Resize(frames[j*step], &fb.frames[j], image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+	}
+	// A sorting network over whole images: each comparison is an
+	// element-wise min and max of two of them, so that the images end up
+	// sorted pixel by pixel and the middle one is the median.
+	// The Mats trade places with tmp; fb and tmp close whatever they
+	// hold at the end, each Mat once.
+	imgs := fb.frames
+	tmp := gocv.NewMat()
+	defer tmp.Close()
+	for _, p := range sortingNetwork(k) {
+		a, b := &imgs[p[0]], &imgs[p[1]]
+		gocv.Min(*a, *b, &tmp)
+		gocv.Max(*a, *b, b)
+		*a, tmp = tmp, *a
+	}
+	return imgs[k/2].Clone()
 }
 
-func medianBytes(v []byte) byte {
-	if len(v) == 1 {
-		return v[0]
+// sortingNetwork returns the comparisons (lower index first) that sort k
+// values: Batcher's odd-even merge sort of the next power of two, without
+// the comparisons that reach beyond k (values there count as the largest,
+// so those comparisons change nothing).
+func sortingNetwork(k int) [][2]int {
+	n := 1
+	for n < k {
+		n *= 2
 	}
-	// insertion sort: v is short
-	for i := 1; i < len(v); i++ {
-		x := v[i]
-		j := i - 1
-		for j >= 0 && v[j] > x {
-			v[j+1] = v[j]
-			j--
+	var pairs [][2]int
+	for p := 1; p < n; p *= 2 {
+		for q := p; q >= 1; q /= 2 {
+			for j := q % p; j+q < n; j += 2 * q {
+				for i := 0; i < q && i+j+q < n; i++ {
+					if (i+j)/(2*p) == (i+j+q)/(2*p) && i+j+q < k {
+						pairs = append(pairs, [2]int{i + j, i + j + q})
+					}
+				}
+			}
 		}
-		v[j+1] = x
 	}
-	return v[len(v)/2]
+	return pairs
 }
 
 // noiseMargin estimates the sensor noise from consecutive frames (robustly:
@@ -204,23 +215,40 @@ func noiseMargin(frames []gocv.Mat, w, h int) int {
 		return 10
 	}
 	a, b := gocv.NewMat(), gocv.NewMat()
-	defer a.Close()
-	defer b.Close()
-	var diffs []float64
+	defer func() { a.Close(); b.Close() }()
+	// The differences are 0 to 255: count them, and the median is where
+	// the counts pass half of them.
+	var hist [256]int
+	total := 0
 	n := min(len(frames)-1, 8)
+	gocv.Resize(frames[0], &b, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
 	for k := 0; k < n; k++ {
-		gocv.Resize(frames[k], &a, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
+		// frame k was frame k+1 of the last pair
+		a, b = b, a
 		gocv.Resize(frames[k+1], &b, image.Pt(w, h), 0, 0, gocv.InterpolationArea)
-		pa, pb := a.ToBytes(), b.ToBytes()
-		for i := 0; i < len(pa); i += 7 {
+		pa, err1 := a.DataPtrUint8()
+		pb, err2 := b.DataPtrUint8()
+		if err1 != nil || err2 != nil {
+			break
+		}
+		for i := 0; i < len(pa) && i < len(pb); i += 7 {
 			d := int(pa[i]) - int(pb[i])
 			if d < 0 {
 				d = -d
 			}
-			diffs = append(diffs, float64(d))
+			hist[d]++
+			total++
 		}
 	}
-	sigma := 1.4826 * median(diffs) / math.Sqrt2
+	med := 0.0 // the value at index total/2 in sorted order
+	for d, seen := 0, 0; d < len(hist) && total > 0; d++ {
+		seen += hist[d]
+		if seen > total/2 {
+			med = float64(d)
+			break
+		}
+	}
+	sigma := 1.4826 * med / math.Sqrt2
 	return clampInt(int(math.Round(3*sigma+2)), 4, 24)
 }
 

@@ -1,0 +1,7 @@
+package vision
+
+// Internals the external tests check directly.
+var (
+	MedianBackground = medianBackground
+	SortingNetwork   = sortingNetwork
+)
