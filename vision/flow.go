@@ -1,8 +1,12 @@
 package vision
 
+// #include "lk.h"
+import "C"
+
 import (
 	"image"
 	"math"
+	"unsafe"
 
 	"github.com/backcoach/backcoach/models"
 	"github.com/backcoach/backcoach/vision/handmodel"
@@ -27,22 +31,25 @@ const (
 	flowAgree = 1.5
 )
 
-// lkCriteria is made once: gocv gives TermCriteria no Close.
-var lkCriteria = gocv.NewTermCriteria(gocv.Count+gocv.EPS, 20, 0.03)
+// Lucas-Kanade's iterations stop after lkIters or when a point moves
+// less than lkEps pixels; points whose window has too little texture
+// (minimal eigenvalue below lkMinEig) count as lost.
+const (
+	lkIters  = 20
+	lkEps    = 0.03
+	lkMinEig = 1e-3
+)
 
 // handFlow follows hands between landmark passes with sparse Lucas-Kanade
 // optical flow on a small grey copy of each frame: points found on the palm
 // at a landmark pass move with it, and their median motion moves the hand.
 type handFlow struct {
-	scale     float64 // frame pixels per working pixel
-	size      image.Point
-	prev, cur gocv.Mat
-	small     gocv.Mat
-	havePrev  bool
-	ptsOut    gocv.Mat
-	status    gocv.Mat
-	errs      gocv.Mat
-	corners   gocv.Mat
+	scale   float64 // frame pixels per working pixel
+	size    image.Point
+	cur     gocv.Mat // the current grey image
+	small   gocv.Mat
+	corners gocv.Mat
+	lk      *C.BcFlow // the pyramids of the current and the previous image
 }
 
 func newHandFlow(fw, fh int) *handFlow {
@@ -50,26 +57,22 @@ func newHandFlow(fw, fh int) *handFlow {
 	return &handFlow{
 		scale:   scale,
 		size:    image.Pt(int(math.Round(float64(fw)/scale)), int(math.Round(float64(fh)/scale))),
-		prev:    gocv.NewMat(),
 		cur:     gocv.NewMat(),
 		small:   gocv.NewMat(),
-		ptsOut:  gocv.NewMat(),
-		status:  gocv.NewMat(),
-		errs:    gocv.NewMat(),
 		corners: gocv.NewMat(),
+		lk:      C.bc_flow_new(flowWin, flowLevels, lkIters, lkEps, lkMinEig),
 	}
 }
 
 // next makes frame the current image (the last one becomes the previous).
 func (f *handFlow) next(frame gocv.Mat) {
-	f.prev, f.cur = f.cur, f.prev
-	f.havePrev = !f.prev.Empty()
 	if frame.Cols() == f.size.X && frame.Rows() == f.size.Y {
 		gocv.CvtColor(frame, &f.cur, gocv.ColorBGRToGray)
 	} else {
 		gocv.CvtColor(frame, &f.small, gocv.ColorBGRToGray)
 		gocv.Resize(f.small, &f.cur, f.size, 0, 0, gocv.InterpolationArea)
 	}
+	C.bc_flow_next(f.lk, unsafe.Pointer(f.cur.Ptr()))
 }
 
 // flowResult is what the flow made of one hand's points.
@@ -90,19 +93,12 @@ func (f *handFlow) track(sets [][]float32) []flowResult {
 		all = append(all, s...)
 	}
 	n := len(all) / 2
-	if !f.havePrev || n == 0 {
+	if n == 0 {
 		return res
 	}
-	in, err := gocv.NewMatFromBytes(n, 1, gocv.MatTypeCV32FC2, float32Bytes(all))
-	if err != nil {
-		return res
-	}
-	defer in.Close()
-	gocv.CalcOpticalFlowPyrLKWithParams(f.prev, f.cur, in, f.ptsOut, &f.status, &f.errs,
-		image.Pt(flowWin, flowWin), flowLevels, lkCriteria, 0, 1e-3)
-	out, err1 := f.ptsOut.DataPtrFloat32()
-	st, err2 := f.status.DataPtrUint8()
-	if err1 != nil || err2 != nil || len(out) < 2*n || len(st) < n {
+	out := make([]float32, 2*n)
+	st := make([]uint8, n)
+	if !f.lkTrack(all, out, st) {
 		return res
 	}
 	off := 0
@@ -112,6 +108,17 @@ func (f *handFlow) track(sets [][]float32) []flowResult {
 		off += m
 	}
 	return res
+}
+
+// lkTrack moves the points pts (x, y pairs) from the previous image to the
+// current one: out gets their new places, st 1 where each was found. It
+// reports false when there is no previous image.
+func (f *handFlow) lkTrack(pts, out []float32, st []uint8) bool {
+	n := len(pts) / 2
+	if n == 0 || len(out) < 2*n || len(st) < n {
+		return false
+	}
+	return C.bc_flow_track(f.lk, (*C.float)(&pts[0]), C.int(n), (*C.float)(&out[0]), (*C.uchar)(&st[0])) != 0
 }
 
 // agree finds the motion most of one hand's points share.
@@ -210,10 +217,14 @@ func (f *handFlow) seed(res handmodel.Result) []float32 {
 	return pts
 }
 
-// Close releases the flow's images.
+// Close releases the flow's images and pyramids.
 func (f *handFlow) Close() {
-	for _, m := range []*gocv.Mat{&f.prev, &f.cur, &f.small, &f.ptsOut, &f.status, &f.errs, &f.corners} {
+	for _, m := range []*gocv.Mat{&f.cur, &f.small, &f.corners} {
 		m.Close()
+	}
+	if f.lk != nil {
+		C.bc_flow_free(f.lk)
+		f.lk = nil
 	}
 }
 
@@ -241,17 +252,4 @@ func insidePolygon(p models.Point, poly []models.Point) bool {
 		}
 	}
 	return in
-}
-
-// float32Bytes views float32s as bytes (little-endian, as OpenCV stores them).
-func float32Bytes(v []float32) []byte {
-	b := make([]byte, 4*len(v))
-	for i, x := range v {
-		u := math.Float32bits(x)
-		b[4*i] = byte(u)
-		b[4*i+1] = byte(u >> 8)
-		b[4*i+2] = byte(u >> 16)
-		b[4*i+3] = byte(u >> 24)
-	}
-	return b
 }
