@@ -246,13 +246,14 @@ func compareWithOpenCV(t *testing.T, model []byte, shape []int, rng *rand.Rand) 
 // on frames of the real clip with and without the depthwise layer: palms
 // and landmarks agree to a hundredth of a pixel.
 func TestModelsMatchPlainOpenCV(t *testing.T) {
-	start := matCount()
 	fast := mustLoad(t)
 	plain, err := handmodel.LoadPlain(modelDir(t))
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer plain.Close()
+	// Counted from here: the models keep their input Mats until closed.
+	start := matCount()
 	frames := readFrames(t, filepath.Join(sharedDir, "realdata", "asl_hand.25fps.mp4"), 6)
 	var palms, passes int
 	var worst float64

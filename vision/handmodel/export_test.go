@@ -21,7 +21,7 @@ func LoadPlain(dir string) (*Models, error) {
 			return nil, fmt.Errorf("%s: %w", name, err)
 		}
 	}
-	return &Models{dir: dir, anchors: palmAnchors(), palm: nets[0], landmark: nets[1]}, nil
+	return newModels(dir, nets[0], nets[1]), nil
 }
 
 // NetFromONNX loads an ONNX model from memory, with or without the
@@ -29,3 +29,6 @@ func LoadPlain(dir string) (*Models, error) {
 func NetFromONNX(model []byte, fast bool) (gocv.Net, error) {
 	return netFromONNX(append([]byte(nil), model...), fast)
 }
+
+// ToBlob is toBlob for the tests.
+var ToBlob = toBlob

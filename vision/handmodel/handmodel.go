@@ -27,6 +27,15 @@ type Models struct {
 	dir      string
 	closed   bool
 	minScore float64 // palm score threshold (0: MinPalmScore)
+	// The models' inputs, kept from pass to pass: the landmark crop and
+	// its blob, the palm detector's letterboxed image and its blob.
+	crop, cropBlob, small, boxed, boxedBlob gocv.Mat
+}
+
+// newModels wraps the two networks loaded from dir.
+func newModels(dir string, palm, landmark gocv.Net) *Models {
+	return &Models{dir: dir, anchors: palmAnchors(), palm: palm, landmark: landmark,
+		crop: gocv.NewMat(), cropBlob: gocv.NewMat(), small: gocv.NewMat(), boxed: gocv.NewMat(), boxedBlob: gocv.NewMat()}
 }
 
 // Missing lists the model files that dir lacks (empty when both are there).
@@ -60,7 +69,7 @@ func Load(dir string) (*Models, error) {
 		palm.Close()
 		return nil, err
 	}
-	return &Models{dir: dir, anchors: palmAnchors(), palm: palm, landmark: landmark}, nil
+	return newModels(dir, palm, landmark), nil
 }
 
 // readNet reads one model file, hands its depthwise and pointwise
@@ -108,6 +117,9 @@ func (m *Models) Close() error {
 		return nil
 	}
 	m.closed = true
+	for _, mat := range []*gocv.Mat{&m.crop, &m.cropBlob, &m.small, &m.boxed, &m.boxedBlob} {
+		mat.Close()
+	}
 	err1 := m.palm.Close()
 	err2 := m.landmark.Close()
 	return errors.Join(err1, err2)

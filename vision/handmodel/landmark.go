@@ -128,14 +128,13 @@ func (m *Models) Landmarks(frame gocv.Mat, roi ROI) (Result, error) {
 	aff.SetDoubleAt(1, 1, a*c)
 	aff.SetDoubleAt(1, 2, roi.Center.Y-half*a*s-half*a*c)
 
-	crop := gocv.NewMat()
-	defer crop.Close()
-	gocv.WarpAffineWithParams(src, &crop, aff, image.Pt(lmInput, lmInput),
+	gocv.WarpAffineWithParams(src, &m.crop, aff, image.Pt(lmInput, lmInput),
 		gocv.InterpolationLinear|gocv.WarpInverseMap, gocv.BorderConstant, color.RGBA{0, 0, 0, 255})
-	blob := gocv.BlobFromImage(crop, 1.0/255, image.Pt(lmInput, lmInput), gocv.NewScalar(0, 0, 0, 0), true, false)
-	defer blob.Close()
+	if err := toBlob(m.crop, &m.cropBlob, 0, 1.0/255); err != nil {
+		return Result{}, fmt.Errorf("hand landmarks: %w", err)
+	}
 
-	m.landmark.SetInput(blob, "")
+	m.landmark.SetInput(m.cropBlob, "")
 	outs := m.landmark.ForwardLayers([]string{"Identity", "Identity_1", "Identity_2"})
 	defer func() {
 		for i := range outs {

@@ -130,18 +130,14 @@ func (m *Models) DetectPalms(frame gocv.Mat) ([]Palm, error) {
 	nh := max(1, min(palmInput, int(math.Round(float64(h)*scale))))
 	padX, padY := (palmInput-nw)/2, (palmInput-nh)/2
 
-	small := gocv.NewMat()
-	defer small.Close()
-	gocv.Resize(src, &small, image.Pt(nw, nh), 0, 0, gocv.InterpolationArea)
-	boxed := gocv.NewMat()
-	defer boxed.Close()
-	gocv.CopyMakeBorder(small, &boxed, padY, palmInput-nh-padY, padX, palmInput-nw-padX,
+	gocv.Resize(src, &m.small, image.Pt(nw, nh), 0, 0, gocv.InterpolationArea)
+	gocv.CopyMakeBorder(m.small, &m.boxed, padY, palmInput-nh-padY, padX, palmInput-nw-padX,
 		gocv.BorderConstant, color.RGBA{0, 0, 0, 255})
-	blob := gocv.BlobFromImage(boxed, 1/127.5, image.Pt(palmInput, palmInput),
-		gocv.NewScalar(127.5, 127.5, 127.5, 0), true, false)
-	defer blob.Close()
+	if err := toBlob(m.boxed, &m.boxedBlob, 127.5, 1/127.5); err != nil {
+		return nil, fmt.Errorf("detect palms: %w", err)
+	}
 
-	m.palm.SetInput(blob, "")
+	m.palm.SetInput(m.boxedBlob, "")
 	outs := m.palm.ForwardLayers([]string{"classificators", "regressors"})
 	defer func() {
 		for i := range outs {
