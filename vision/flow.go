@@ -50,6 +50,8 @@ type handFlow struct {
 	small   gocv.Mat
 	corners gocv.Mat
 	lk      *C.BcFlow // the pyramids of the current and the previous image
+	out     []float32 // the points' new places, reused from frame to frame
+	st      []uint8   // whether each was found
 }
 
 func newHandFlow(fw, fh int) *handFlow {
@@ -96,8 +98,10 @@ func (f *handFlow) track(sets [][]float32) []flowResult {
 	if n == 0 {
 		return res
 	}
-	out := make([]float32, 2*n)
-	st := make([]uint8, n)
+	if cap(f.st) < n {
+		f.out, f.st = make([]float32, 2*n), make([]uint8, n)
+	}
+	out, st := f.out[:2*n], f.st[:n]
 	if !f.lkTrack(all, out, st) {
 		return res
 	}
