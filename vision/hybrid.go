@@ -33,8 +33,10 @@ import (
 //     pass only every LandmarkEvery frames; a hand the flow loses is
 //     predicted with constant velocity and looked at again at once;
 //   - while both hands are followed the classic tracker rests (it only
-//     keeps its background fresh), and the detector backs off while it
-//     finds nothing, so a replay runs many times faster than real time.
+//     keeps its background fresh), the detector backs off while it finds
+//     nothing, and a proposal that holds nothing like a hand (an arm whose
+//     hand is out of view) makes the next one wait, so a replay runs many
+//     times faster than real time.
 type HybridTracker struct {
 	classic   *ClassicTracker
 	hm        *handmodel.Models
@@ -64,6 +66,9 @@ type HybridTracker struct {
 	// the detections in a row that found no new hand.
 	detectRound, fruitless int
 	lastMirror             int
+	// proposalsFrom is the frame from which proposals are tried again
+	// after one held nothing like a hand.
+	proposalsFrom int
 	// flow carries followed hands from one landmark pass to the next.
 	flow *handFlow
 
@@ -225,6 +230,12 @@ const (
 	// about 1.0 in 2D), tilted onto the fingertips about 0.7.
 	squashedPalm = 0.7
 	smallHand    = 0.5
+	// hopelessPresence is the landmark presence under which a proposal
+	// held nothing like a hand (a hand coming in, even its fingers alone,
+	// scores far above it); the next proposal is then tried hopelessWait
+	// frames later at the earliest.
+	hopelessPresence = 0.1
+	hopelessWait     = 3
 	// maxPartials is how many passes since its last whole fit may fit
 	// only part of a hand before it is dropped.
 	maxPartials = 30
@@ -394,14 +405,23 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 
 	// New hands: a proposal far from every followed hand, checked by the
 	// landmark model; the detector when hands are missing.
-	if len(h.tracks) < maxHands && budget > 0 {
+	if len(h.tracks) < maxHands && budget > 0 && h.frames >= h.proposalsFrom {
 		for _, d := range h.freeProposals(props) {
 			if budget == 0 || len(h.tracks) >= maxHands {
 				break
 			}
 			budget--
-			if h.tryNew(frame, proposalROI(d, h.palmW), t, "proposal") == fitNone {
-				h.rejected = append(h.rejected, rejection{at: d.Center, frame: h.frames, memory: rejectionMemory})
+			fit, presence := h.tryNew(frame, proposalROI(d, h.palmW), t, "proposal")
+			if fit != fitNone {
+				continue
+			}
+			h.rejected = append(h.rejected, rejection{at: d.Center, frame: h.frames, memory: rejectionMemory})
+			if presence < hopelessPresence {
+				// Nothing like a hand there: an arm whose hand is out
+				// of view, a sleeve. Such proposals come in series, a
+				// little elsewhere each frame: the next waits.
+				h.proposalsFrom = h.frames + hopelessWait
+				break
 			}
 		}
 	}
@@ -411,7 +431,7 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 		h.lastMirror = h.frames
 		if roi, ok := h.mirrorROI(h.tracks[0], t); ok {
 			budget--
-			_ = h.tryNew(frame, roi, t, "mirror")
+			_, _ = h.tryNew(frame, roi, t, "mirror")
 		}
 	}
 	if h.lost || len(props) > 0 {
@@ -645,15 +665,16 @@ func smoothWidth(old, w float64) float64 {
 // tryNew verifies a candidate ROI and starts a track when it holds a hand
 // that no track follows yet: fitGood when it started one from a whole
 // hand, fitPartial when it started one from part of a hand (not reported
-// before its passes fit the whole hand), fitNone when it started none.
-func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, origin string) fitVerdict {
+// before its passes fit the whole hand), fitNone when it started none;
+// and the landmark presence the pass found.
+func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, origin string) (fitVerdict, float64) {
 	if h.stats.Tries == nil {
 		h.stats.Tries = map[string]int{}
 	}
 	h.stats.Tries[origin]++
 	res, fit := h.landmarks(frame, roi, math.Max(h.cfg.MinPresence, newHandPresence), "new")
 	if fit == fitNone {
-		return fitNone
+		return fitNone, res.Presence
 	}
 	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
 	w := handWidth(res)
@@ -663,7 +684,7 @@ func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, ori
 	}
 	for _, tr := range h.tracks {
 		if tr.predict(t).Dist(c) < sameHand*math.Max(w, tr.width) || onForearm(tr, c, t) {
-			return fitNone
+			return fitNone, res.Presence
 		}
 	}
 	tr := &hybridTrack{
@@ -680,7 +701,7 @@ func (h *HybridTracker) tryNew(frame gocv.Mat, roi handmodel.ROI, t float64, ori
 	}
 	h.tracks = append(h.tracks, tr)
 	h.nextID++
-	return fit
+	return fit, res.Presence
 }
 
 // onForearm reports whether p lies on the forearm of the followed hand tr:
@@ -832,8 +853,17 @@ func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectang
 			continue
 		}
 		n--
-		if h.tryNew(frame, p.ROI(), t, "detector") != fitNone {
+		fit, presence := h.tryNew(frame, p.ROI(), t, "detector")
+		if fit != fitNone {
 			found = true
+			continue
+		}
+		if presence < hopelessPresence {
+			// Nothing like a hand in the detector's crop: bare back skin,
+			// which the detector takes for a palm now and then (on the
+			// testdata videos a second look with the headward crop never
+			// found a hand after such a pass).
+			h.rejected = append(h.rejected, rejection{at: c, frame: h.frames, memory: detectorRejectionMemory})
 			continue
 		}
 		if n == 0 {
@@ -843,7 +873,7 @@ func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectang
 		// a hand of the expected size whose fingers point to the head, as
 		// in most strokes.
 		n--
-		if h.tryNew(frame, h.headwardROI(c), t, "headward") != fitNone {
+		if fit, _ := h.tryNew(frame, h.headwardROI(c), t, "headward"); fit != fitNone {
 			found = true
 			continue
 		}
