@@ -81,8 +81,9 @@ type HybridConfig struct {
 	// optical flow follows, whose last passes agreed with it) gets a
 	// landmark pass at the most (default 64): passes come twice as far
 	// apart each time the flow proves exact and half as far when it
-	// strays, at most 4 frames apart while the flow has few points, and
-	// every other frame for hands not settled.
+	// strays, at most 4 frames apart while the flow has few points, 8
+	// while the hand's crop reaches over the frame's edge, and every other
+	// frame for hands not settled.
 	LandmarkEvery int
 	// MaxLandmarks caps the landmark passes of one frame, verification of
 	// new hands included (default 2).
@@ -198,6 +199,10 @@ const (
 	// settledPasses is how many landmark passes in a row must agree with
 	// the flow, on a crop that stays put, before a hand counts as settled.
 	settledPasses = 3
+	// edgeEvery is how many frames apart a settled hand whose crop
+	// reaches over the frame's edge gets a landmark pass at the most: as
+	// it moves in or out its fit changes with the part in view.
+	edgeEvery = 8
 	// edgeMargin is how close (palm widths) to the frame's edge a hand
 	// that reaches over it is not reported.
 	edgeMargin = 0.5
@@ -382,6 +387,9 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 		}
 		if !tr.settled {
 			every = min(every, 2)
+		}
+		if h.nearEdge(tr.roi) {
+			every = min(every, edgeEvery)
 		}
 		if !tr.confirmed || tr.pts == nil || h.frames-tr.lastPass >= every {
 			due = append(due, tr)
@@ -579,7 +587,7 @@ func (h *HybridTracker) refine(frame gocv.Mat, tr *hybridTrack, t float64) {
 	}
 	c := models.Point{X: res.PalmMiddle.X, Y: res.PalmMiddle.Y}
 	shift := tr.predict(t).Dist(c) / math.Max(tr.width, 1)
-	if tr.hits > 0 && shift < settledShift && roiSettled(roi, res.Next) && !h.nearEdge(res.Next) {
+	if tr.hits > 0 && shift < settledShift && roiSettled(roi, res.Next) {
 		tr.calm++
 	} else {
 		tr.calm = 0
