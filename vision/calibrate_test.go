@@ -51,3 +51,23 @@ func TestCalibrationOnTestdata(t *testing.T) {
 		t.Errorf("Mats left open: %d", n-start)
 	}
 }
+
+// TestRelabelled checks how GrabCut's convergence is measured: sure and
+// probable body (1, 3) are both body, sure and probable surroundings (0, 2)
+// both surroundings.
+func TestRelabelled(t *testing.T) {
+	for _, c := range []struct {
+		a, b []byte
+		want int
+	}{
+		{[]byte{0, 1, 2, 3}, []byte{0, 1, 2, 3}, 0},
+		{[]byte{0, 1, 2, 3}, []byte{1, 0, 3, 2}, 4},
+		{[]byte{1, 3, 0, 2}, []byte{3, 1, 2, 0}, 0},
+		{[]byte{3, 3, 2}, []byte{2, 3, 3}, 2},
+		{nil, nil, 0},
+	} {
+		if got := vision.Relabelled(c.a, c.b); got != c.want {
+			t.Errorf("relabelled(%v, %v) = %d, want %d", c.a, c.b, got, c.want)
+		}
+	}
+}

@@ -4,4 +4,5 @@ package vision
 var (
 	MedianBackground = medianBackground
 	SortingNetwork   = sortingNetwork
+	Relabelled       = relabelled
 )
