@@ -55,6 +55,9 @@ type handFlow struct {
 	lk      *C.BcFlow // the pyramids of the current and the previous image
 	out     []float32 // the points' new places, reused from frame to frame
 	st      []uint8   // whether each was found
+	// pending is the frame next deferred (see next), when hasPending.
+	pending    gocv.Mat
+	hasPending bool
 }
 
 func newHandFlow(fw, fh int) *handFlow {
@@ -70,7 +73,25 @@ func newHandFlow(fw, fh int) *handFlow {
 }
 
 // next makes frame the current image (the last one becomes the previous).
-func (f *handFlow) next(frame gocv.Mat) {
+// When lazy, the work waits until seed needs the image, and is skipped if
+// no seed does before done: with no hand followed the flow costs nothing.
+// frame must stay valid until done.
+func (f *handFlow) next(frame gocv.Mat, lazy bool) {
+	if lazy {
+		f.pending, f.hasPending = frame, true
+		return
+	}
+	f.load(frame)
+}
+
+// done ends the frame next was given.
+func (f *handFlow) done() {
+	f.pending, f.hasPending = gocv.Mat{}, false
+}
+
+// load makes frame the current image now.
+func (f *handFlow) load(frame gocv.Mat) {
+	f.hasPending = false
 	if frame.Cols() == f.size.X && frame.Rows() == f.size.Y {
 		gocv.CvtColor(frame, &f.cur, gocv.ColorBGRToGray)
 	} else {
@@ -171,6 +192,9 @@ func (f *handFlow) agree(pts, out []float32, st []uint8) flowResult {
 // the current image: corners inside the palm's outline (wrist, thumb base
 // and the four knuckles).
 func (f *handFlow) seed(res handmodel.Result) []float32 {
+	if f.hasPending {
+		f.load(f.pending)
+	}
 	var poly []models.Point
 	for _, i := range []int{0, 1, 5, 9, 13, 17} {
 		p := res.Points[i]

@@ -371,7 +371,10 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 	if h.flow == nil {
 		h.flow = newHandFlow(frame.Cols(), frame.Rows())
 	}
-	h.flow.next(frame)
+	// The flow needs this frame now when it carries a hand from the last
+	// one, else only if a landmark pass seeds points on it.
+	h.flow.next(frame, !h.carrying())
+	defer h.flow.done()
 	h.follow(t)
 	h.stats.Flow += time.Since(start)
 
@@ -456,6 +459,16 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 	}
 	h.lost = false
 	return h.report(t, frame.Cols(), frame.Rows())
+}
+
+// carrying reports whether the optical flow follows points of a hand.
+func (h *HybridTracker) carrying() bool {
+	for _, tr := range h.tracks {
+		if tr.pts != nil {
+			return true
+		}
+	}
+	return false
 }
 
 // follow moves the tracks with the optical flow of their palm points; a
