@@ -60,7 +60,7 @@ type ClassicTracker struct {
 	edges   gocv.Mat
 	bgEdges gocv.Mat
 	local   []int32   // palmNear's distances (-1 = not reached)
-	holeLab []int32   // fillHoles' labels
+	holes   []bool    // fillHoles: which background components are holes
 	ratios  []float64 // foreground's gain samples, reused
 	border  [4][]int  // pixel indices of the top, bottom, left and right edges
 	lq      []int32
@@ -408,59 +408,38 @@ func (t *ClassicTracker) foreground() {
 // the frame edge and are smaller than two palms: the inside of a hand whose
 // colour matches the back.
 func (t *ClassicTracker) fillHoles() {
-	fg, err := t.fg.DataPtrUint8()
-	if err != nil {
+	// The background's 4-connected components; holes are the ones whose
+	// bounding box does not reach the frame edge.
+	gocv.BitwiseNot(t.fg, &t.tmp)
+	n := gocv.ConnectedComponentsWithStatsWithParams(t.tmp, &t.lab, &t.stats, &t.cents, 4, gocv.MatTypeCV16U, gocv.CCL_DEFAULT)
+	if n <= 1 || t.stats.Rows() < n || t.stats.Cols() < 5 {
 		return
 	}
-	w, h := t.w, t.h
-	if len(t.holeLab) != w*h {
-		t.holeLab = make([]int32, w*h)
-	}
-	lab := t.holeLab
-	for i := range lab {
-		lab[i] = 0
-	}
 	maxArea := int(2 * t.palmW * t.palmW)
-	q := t.lq[:0]
-	var next int32
-	for start := range fg {
-		if fg[start] != 0 || lab[start] != 0 {
-			continue
-		}
-		next++
-		lab[start] = next
-		q = append(q[:0], int32(start))
-		border := false
-		for k := 0; k < len(q); k++ {
-			p := int(q[k])
-			x, y := p%w, p/w
-			if x == 0 || y == 0 || x == w-1 || y == h-1 {
-				border = true
-			}
-			if x > 0 && fg[p-1] == 0 && lab[p-1] == 0 {
-				lab[p-1] = next
-				q = append(q, int32(p-1))
-			}
-			if x < w-1 && fg[p+1] == 0 && lab[p+1] == 0 {
-				lab[p+1] = next
-				q = append(q, int32(p+1))
-			}
-			if y > 0 && fg[p-w] == 0 && lab[p-w] == 0 {
-				lab[p-w] = next
-				q = append(q, int32(p-w))
-			}
-			if y < h-1 && fg[p+w] == 0 && lab[p+w] == 0 {
-				lab[p+w] = next
-				q = append(q, int32(p+w))
-			}
-		}
-		if !border && len(q) < maxArea {
-			for _, p := range q {
-				fg[p] = 255
-			}
+	if cap(t.holes) < n {
+		t.holes = make([]bool, n)
+	}
+	holes := t.holes[:n]
+	any := false
+	for c := 1; c < n; c++ {
+		x, y := int(t.stats.GetIntAt(c, 0)), int(t.stats.GetIntAt(c, 1))
+		w, h := int(t.stats.GetIntAt(c, 2)), int(t.stats.GetIntAt(c, 3))
+		holes[c] = x > 0 && y > 0 && x+w < t.w && y+h < t.h && int(t.stats.GetIntAt(c, 4)) < maxArea
+		any = any || holes[c]
+	}
+	if !any {
+		return
+	}
+	fg, err1 := t.fg.DataPtrUint8()
+	labels, err2 := t.lab.DataPtrUint16()
+	if err1 != nil || err2 != nil || len(labels) != len(fg) {
+		return
+	}
+	for i, l := range labels {
+		if l > 0 && int(l) < n && holes[l] {
+			fg[i] = 255
 		}
 	}
-	t.lq = q[:0]
 }
 
 // detect finds palm candidates in the current working frame: the far ends
