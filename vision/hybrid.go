@@ -66,6 +66,8 @@ type HybridTracker struct {
 	// the detections in a row that found no new hand.
 	detectRound, fruitless int
 	lastMirror             int
+	// mirrorGap is how many frames apart the mirror tries come now.
+	mirrorGap int
 	// proposalsFrom is the frame from which proposals are tried again
 	// after one held nothing like a hand.
 	proposalsFrom int
@@ -235,6 +237,9 @@ const (
 	// about 1.0 in 2D), tilted onto the fingertips about 0.7.
 	squashedPalm = 0.7
 	smallHand    = 0.5
+	// mirrorEvery is how many frames apart the followed hand's mirror
+	// image is looked at while one hand is followed, at first.
+	mirrorEvery = 3
 	// hopelessPresence is the landmark presence under which a proposal
 	// held nothing like a hand (a hand coming in, even its fingers alone,
 	// scores far above it); the next proposal is then tried hopelessWait
@@ -278,6 +283,7 @@ func NewHybridTracker(back models.Back, frames []gocv.Mat, hm *handmodel.Models,
 		palmW:   expectedPalmWidth(back),
 	}
 	h.detectGap = h.cfg.DetectEvery
+	h.mirrorGap = mirrorEvery
 	return h, nil
 }
 
@@ -416,8 +422,9 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 
 	// New hands: a proposal far from every followed hand, checked by the
 	// landmark model; the detector when hands are missing.
+	free := h.freeProposals(props)
 	if len(h.tracks) < maxHands && budget > 0 && h.frames >= h.proposalsFrom {
-		for _, d := range h.freeProposals(props) {
+		for _, d := range free {
 			if budget == 0 || len(h.tracks) >= maxHands {
 				break
 			}
@@ -437,16 +444,27 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 		}
 	}
 	// The partner's hands mostly mirror each other across the spine: look
-	// for the missing one there.
-	if len(h.tracks) == 1 && h.tracks[0].confirmed && budget > 0 && h.frames-h.lastMirror >= 3 {
+	// for the missing one there; while that finds nothing like a hand
+	// (the other hand rests off the back, or the partner works with one
+	// hand) the looks come twice as far apart each time.
+	if len(h.tracks) != 1 {
+		h.mirrorGap = mirrorEvery
+	}
+	if len(h.tracks) == 1 && h.tracks[0].confirmed && budget > 0 && h.frames-h.lastMirror >= h.mirrorGap {
 		h.lastMirror = h.frames
 		if roi, ok := h.mirrorROI(h.tracks[0], t); ok {
 			budget--
-			_, _ = h.tryNew(frame, roi, t, "mirror")
+			switch fit, presence := h.tryNew(frame, roi, t, "mirror"); {
+			case fit != fitNone:
+				h.mirrorGap = mirrorEvery
+			case presence < hopelessPresence:
+				h.mirrorGap = min(2*h.mirrorGap, maxDetectGap)
+			}
 		}
 	}
-	if h.lost || len(props) > 0 {
-		// A hand went, or something moves on the back: look often again.
+	if h.lost || len(free) > 0 {
+		// A hand went, or something no followed hand explains moves on
+		// the back: look often again.
 		h.detectGap = h.cfg.DetectEvery
 	}
 	if len(h.tracks) < maxHands && (h.lastDetect == 0 || h.lost || h.frames-h.lastDetect >= h.detectGap) {
