@@ -32,8 +32,11 @@ type ClassicTracker struct {
 
 	bgF   gocv.Mat // CV_32FC3 background accumulator
 	bg    gocv.Mat // CV_8UC3 background
-	lo    []byte   // background minus margin (3×3 min)
-	hi    []byte   // background plus margin (3×3 max)
+	lo    gocv.Mat // CV_16UC3 background minus margin (3×3 min)
+	hi    gocv.Mat // CV_16UC3 background plus margin (3×3 max)
+	lut   gocv.Mat // 1×256 CV_16U: a pixel value divided by the gain
+	lutIn int      // the gain's inverse (1024 / gain) the lut is for
+	norm  gocv.Mat // CV_16UC3 current frame divided by the gain
 	small gocv.Mat // current frame, working size
 	fg    gocv.Mat // foreground mask
 	tmp   gocv.Mat
@@ -113,6 +116,10 @@ func NewClassicTracker(back models.Back, frames []gocv.Mat) *ClassicTracker {
 	t.lab = gocv.NewMat()
 	t.stats = gocv.NewMat()
 	t.cents = gocv.NewMat()
+	t.lo = gocv.NewMat()
+	t.hi = gocv.NewMat()
+	t.lut = gocv.NewMatWithSize(1, 256, gocv.MatTypeCV16U)
+	t.norm = gocv.NewMat()
 	t.kOpen = gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(3, 3))
 	t.kClos = gocv.GetStructuringElement(gocv.MorphEllipse, image.Pt(5, 5))
 	t.kUpd = gocv.GetStructuringElement(gocv.MorphRect, image.Pt(9, 9))
@@ -270,7 +277,17 @@ func (t *ClassicTracker) refreshBounds() {
 		lo[i] = byte(clampInt(int(lo[i])-m, 0, 255))
 		hi[i] = byte(clampInt(int(hi[i])+m, 0, 255))
 	}
-	t.lo, t.hi = lo, hi
+	for _, b := range []struct {
+		px  []byte
+		dst *gocv.Mat
+	}{{lo, &t.lo}, {hi, &t.hi}} {
+		m, err := gocv.NewMatFromBytes(t.h, t.w, gocv.MatTypeCV8UC3, b.px)
+		if err != nil {
+			continue
+		}
+		m.ConvertTo(b.dst, gocv.MatTypeCV16UC3)
+		m.Close()
+	}
 }
 
 func clampInt(v, lo, hi int) int {
@@ -379,19 +396,19 @@ func (t *ClassicTracker) foreground() {
 			t.gain = g
 		}
 	}
-	inv := int(math.Round(1024 / t.gain))
-	lo, hi := t.lo, t.hi
-	for i := range fg {
-		j := 3 * i
-		b := (int(px[j]) * inv) >> 10
-		g := (int(px[j+1]) * inv) >> 10
-		r := (int(px[j+2]) * inv) >> 10
-		if b < int(lo[j]) || b > int(hi[j]) || g < int(lo[j+1]) || g > int(hi[j+1]) || r < int(lo[j+2]) || r > int(hi[j+2]) {
-			fg[i] = 255
-		} else {
-			fg[i] = 0
+	// Foreground: a channel of the frame, divided by the gain, outside
+	// the background's bounds (16 bits: a quotient above 255 is out).
+	if inv := int(math.Round(1024 / t.gain)); inv != t.lutIn {
+		if lut, err := t.lut.DataPtrUint16(); err == nil && len(lut) == 256 {
+			for v := range lut {
+				lut[v] = uint16((v * inv) >> 10)
+			}
+			t.lutIn = inv
 		}
 	}
+	gocv.LUT(t.small, t.lut, &t.norm)
+	gocv.InRange(t.norm, t.lo, t.hi, &t.fg)
+	gocv.BitwiseNot(t.fg, &t.fg)
 	gocv.MorphologyEx(t.fg, &t.tmp, gocv.MorphOpen, t.kOpen)
 	// Outlines the background does not have (a hand's edge on skin of the
 	// same colour) count as foreground too.
@@ -745,7 +762,7 @@ func (t *ClassicTracker) updateBackground() {
 
 // Close implements Tracker.
 func (t *ClassicTracker) Close() error {
-	for _, m := range []*gocv.Mat{&t.bgF, &t.bg, &t.small, &t.fg, &t.tmp, &t.upd, &t.dt, &t.lab, &t.stats, &t.cents, &t.kOpen, &t.kClos, &t.kUpd, &t.k3, &t.geoMat, &t.geoMax, &t.kExt, &t.gray, &t.edges, &t.bgEdges, &t.half, &t.tmpHalf} {
+	for _, m := range []*gocv.Mat{&t.lo, &t.hi, &t.lut, &t.norm, &t.bgF, &t.bg, &t.small, &t.fg, &t.tmp, &t.upd, &t.dt, &t.lab, &t.stats, &t.cents, &t.kOpen, &t.kClos, &t.kUpd, &t.k3, &t.geoMat, &t.geoMax, &t.kExt, &t.gray, &t.edges, &t.bgEdges, &t.half, &t.tmpHalf} {
 		m.Close()
 	}
 	return nil
