@@ -51,9 +51,10 @@ Plan planOf(const Shape& s) {
     return p;
 }
 
-// pad copies channel x (H×W) into the scratch planes P.
+// pad copies channel x (H×W) into the scratch planes P. It writes the same
+// places for every channel: the rest (the padding) stays as the caller
+// zeroed it once for the layer.
 BC_INLINE void pad(const Shape& s, const Plan& pl, const float* x, float* P) {
-    std::fill(P, P + pl.floats() * s.sw, 0.f);
     for (int r = 0; r < pl.PH; r++) {
         const int iy = r - s.pt;
         if (iy < 0 || iy >= s.H) continue;
@@ -169,6 +170,7 @@ BC_INLINE void depthwiseAny(const Shape& s, const float* X, float* Y, const floa
     // Four rows at a time on narrow maps, two on wide ones: at most 8
     // accumulators.
     const bool narrow = s.OW <= 16;
+    std::fill(P, P + pl.floats() * s.sw, 0.f);
     for (int c = 0; c < s.C; c++) {
         pad(s, pl, X + static_cast<size_t>(c) * s.H * s.W, P);
         const float* k = wt + static_cast<size_t>(c) * taps;
@@ -227,7 +229,9 @@ BC_INLINE void depthwise8Any(const Shape& s, const float* X, float* Y, const flo
     const v8 hi = {s.hi, s.hi, s.hi, s.hi, s.hi, s.hi, s.hi, s.hi};
     for (int c0 = 0; c0 < s.C; c0 += 8) {
         const int nc = std::min(8, s.C - c0);
-        std::fill(P, P + static_cast<size_t>(PH) * PW * 8, 0.f);
+        // Each group of channels writes the same places; the padding, and
+        // the lanes a last group of fewer than 8 leaves, stay zero.
+        if (c0 == 0 || nc < 8) std::fill(P, P + static_cast<size_t>(PH) * PW * 8, 0.f);
         for (int j = 0; j < nc; j++) {
             const float* x = X + static_cast<size_t>(c0 + j) * s.H * s.W;
             for (int y = 0; y < s.H; y++) {
