@@ -50,23 +50,23 @@ type ClassicTracker struct {
 	kUpd  gocv.Mat
 	k3    gocv.Mat
 
-	gain    float64
-	frames  int
-	geo     []int32
-	buckets [][]int32
-	geoMat  gocv.Mat // geodesic distance as CV_32F
-	geoMax  gocv.Mat // its local maxima (dilated)
-	kExt    gocv.Mat // extremity neighbourhood (disk of 0.8 palm widths)
-	gray    gocv.Mat
-	half    gocv.Mat
-	tmpHalf gocv.Mat
-	edges   gocv.Mat
-	bgEdges gocv.Mat
-	local   []int32   // palmNear's distances (-1 = not reached)
-	holes   []bool    // fillHoles: which background components are holes
-	ratios  []float64 // foreground's gain samples, reused
-	border  [4][]int  // pixel indices of the top, bottom, left and right edges
-	lq      []int32
+	gain     float64
+	frames   int
+	geo      []int32
+	buckets  [][]int32
+	geoMat   gocv.Mat // geodesic distance as CV_32F
+	geoMax   gocv.Mat // its local maxima (dilated)
+	kExt     gocv.Mat // extremity neighbourhood (disk of 0.8 palm widths)
+	gray     gocv.Mat
+	half     gocv.Mat
+	tmpHalf  gocv.Mat
+	edges    gocv.Mat
+	bgEdges  gocv.Mat
+	local    []int32   // palmNear's distances (-1 = not reached)
+	holeRuns []holeRun // fillHoles' scratch: the background's runs
+	ratios   []float64 // foreground's gain samples, reused
+	border   [4][]int  // pixel indices of the top, bottom, left and right edges
+	lq       []int32
 
 	tracks []*track
 	nextID int
@@ -425,38 +425,98 @@ func (t *ClassicTracker) foreground() {
 // the frame edge and are smaller than two palms: the inside of a hand whose
 // colour matches the back.
 func (t *ClassicTracker) fillHoles() {
-	// The background's 4-connected components; holes are the ones whose
-	// bounding box does not reach the frame edge.
-	gocv.BitwiseNot(t.fg, &t.tmp)
-	n := gocv.ConnectedComponentsWithStatsWithParams(t.tmp, &t.lab, &t.stats, &t.cents, 4, gocv.MatTypeCV16U, gocv.CCL_DEFAULT)
-	if n <= 1 || t.stats.Rows() < n || t.stats.Cols() < 5 {
+	fg, err := t.fg.DataPtrUint8()
+	if err != nil || len(fg) != t.w*t.h {
 		return
 	}
-	maxArea := int(2 * t.palmW * t.palmW)
-	if cap(t.holes) < n {
-		t.holes = make([]bool, n)
+	t.holeRuns = fillHolesIn(fg, t.w, t.h, int32(2*t.palmW*t.palmW), t.holeRuns)
+}
+
+// fillHolesIn sets to 255 the background (0) components of the w×h mask fg,
+// 4-connected, that do not reach the mask's edge and have fewer than
+// maxArea pixels. runs is scratch, returned for reuse.
+func fillHolesIn(fg []byte, w, h int, maxArea int32, runs []holeRun) []holeRun {
+	// The background as runs along the rows; runs in neighbouring rows
+	// that share a column are 4-connected (union-find over the runs, far
+	// fewer than the pixels).
+	runs = runs[:0]
+	prev := 0 // the first run of the row above
+	for y := 0; y < h; y++ {
+		row := fg[y*w : (y+1)*w]
+		first := len(runs)
+		for x := 0; x < w; {
+			for x < w && row[x] != 0 {
+				x++
+			}
+			if x == w {
+				break
+			}
+			x0 := x
+			for x < w && row[x] == 0 {
+				x++
+			}
+			k := int32(len(runs))
+			runs = append(runs, holeRun{y: int32(y), x0: int32(x0), x1: int32(x), parent: k})
+			// join the runs above that share a column
+			for a := prev; a < first; a++ {
+				if runs[a].x1 > int32(x0) && runs[a].x0 < int32(x) {
+					unionRuns(runs, int32(a), k)
+				}
+			}
+		}
+		prev = first
 	}
-	holes := t.holes[:n]
-	any := false
-	for c := 1; c < n; c++ {
-		x, y := int(t.stats.GetIntAt(c, 0)), int(t.stats.GetIntAt(c, 1))
-		w, h := int(t.stats.GetIntAt(c, 2)), int(t.stats.GetIntAt(c, 3))
-		holes[c] = x > 0 && y > 0 && x+w < t.w && y+h < t.h && int(t.stats.GetIntAt(c, 4)) < maxArea
-		any = any || holes[c]
+	// Each component's size and whether it reaches the frame's edge.
+	for i := range runs {
+		runs[i].area, runs[i].edge = 0, false
 	}
-	if !any {
-		return
-	}
-	fg, err1 := t.fg.DataPtrUint8()
-	labels, err2 := t.lab.DataPtrUint16()
-	if err1 != nil || err2 != nil || len(labels) != len(fg) {
-		return
-	}
-	for i, l := range labels {
-		if l > 0 && int(l) < n && holes[l] {
-			fg[i] = 255
+	for i := range runs {
+		r := &runs[findRun(runs, int32(i))]
+		r.area += runs[i].x1 - runs[i].x0
+		if runs[i].y == 0 || runs[i].y == int32(h-1) || runs[i].x0 == 0 || runs[i].x1 == int32(w) {
+			r.edge = true
 		}
 	}
+	for i := range runs {
+		r := runs[findRun(runs, int32(i))]
+		if r.edge || r.area >= maxArea {
+			continue
+		}
+		row := fg[int(runs[i].y)*w:]
+		for x := runs[i].x0; x < runs[i].x1; x++ {
+			row[x] = 255
+		}
+	}
+	return runs[:0]
+}
+
+// holeRun is a run of background pixels along a row (x0 to x1, x1 not
+// included) with its union-find parent; a component's root holds its
+// area and whether it reaches the frame's edge.
+type holeRun struct {
+	y, x0, x1, parent, area int32
+	edge                    bool
+}
+
+// findRun returns the root of run i, halving the paths on the way.
+func findRun(runs []holeRun, i int32) int32 {
+	for runs[i].parent != i {
+		runs[i].parent = runs[runs[i].parent].parent
+		i = runs[i].parent
+	}
+	return i
+}
+
+// unionRuns joins the components of runs a and b.
+func unionRuns(runs []holeRun, a, b int32) {
+	ra, rb := findRun(runs, a), findRun(runs, b)
+	if ra == rb {
+		return
+	}
+	if ra < rb {
+		ra, rb = rb, ra
+	}
+	runs[ra].parent = rb
 }
 
 // detect finds palm candidates in the current working frame: the far ends

@@ -6,3 +6,6 @@ var (
 	SortingNetwork   = sortingNetwork
 	Relabelled       = relabelled
 )
+
+// FillHoles fills the holes of a w×h mask as the classic tracker does.
+func FillHoles(fg []byte, w, h, maxArea int) { fillHolesIn(fg, w, h, int32(maxArea), nil) }
