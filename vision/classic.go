@@ -42,9 +42,6 @@ type ClassicTracker struct {
 	tmp   gocv.Mat
 	upd   gocv.Mat // background update mask
 	dt    gocv.Mat
-	lab   gocv.Mat
-	stats gocv.Mat
-	cents gocv.Mat
 	kOpen gocv.Mat
 	kClos gocv.Mat
 	kUpd  gocv.Mat
@@ -113,9 +110,6 @@ func NewClassicTracker(back models.Back, frames []gocv.Mat) *ClassicTracker {
 	t.bgEdges = gocv.NewMat()
 	t.upd = gocv.NewMat()
 	t.dt = gocv.NewMat()
-	t.lab = gocv.NewMat()
-	t.stats = gocv.NewMat()
-	t.cents = gocv.NewMat()
 	t.lo = gocv.NewMat()
 	t.hi = gocv.NewMat()
 	t.lut = gocv.NewMatWithSize(1, 256, gocv.MatTypeCV16U)
@@ -822,7 +816,7 @@ func (t *ClassicTracker) updateBackground() {
 
 // Close implements Tracker.
 func (t *ClassicTracker) Close() error {
-	for _, m := range []*gocv.Mat{&t.lo, &t.hi, &t.lut, &t.norm, &t.bgF, &t.bg, &t.small, &t.fg, &t.tmp, &t.upd, &t.dt, &t.lab, &t.stats, &t.cents, &t.kOpen, &t.kClos, &t.kUpd, &t.k3, &t.geoMat, &t.geoMax, &t.kExt, &t.gray, &t.edges, &t.bgEdges, &t.half, &t.tmpHalf} {
+	for _, m := range []*gocv.Mat{&t.lo, &t.hi, &t.lut, &t.norm, &t.bgF, &t.bg, &t.small, &t.fg, &t.tmp, &t.upd, &t.dt, &t.kOpen, &t.kClos, &t.kUpd, &t.k3, &t.geoMat, &t.geoMax, &t.kExt, &t.gray, &t.edges, &t.bgEdges, &t.half, &t.tmpHalf} {
 		m.Close()
 	}
 	return nil
