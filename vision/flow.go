@@ -53,6 +53,7 @@ type handFlow struct {
 	small   gocv.Mat
 	corners gocv.Mat
 	lk      *C.BcFlow // the pyramids of the current and the previous image
+	in      []float32 // all hands' points, reused from frame to frame
 	out     []float32 // the points' new places, reused from frame to frame
 	st      []uint8   // whether each was found
 	// pending is the frame next deferred (see next), when hasPending.
@@ -114,10 +115,11 @@ type flowResult struct {
 // frame pixels; ok is false when too few points agree.
 func (f *handFlow) track(sets [][]float32) []flowResult {
 	res := make([]flowResult, len(sets))
-	var all []float32
+	all := f.in[:0]
 	for _, s := range sets {
 		all = append(all, s...)
 	}
+	f.in = all
 	n := len(all) / 2
 	if n == 0 {
 		return res
