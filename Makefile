@@ -31,6 +31,9 @@ test: deps-test
 	go vet ./...
 	BACKCOACH_MODELS="$$( [ -f $(SHARED_MODELS)/hand_landmark_opencv46.onnx ] && realpath $(SHARED_MODELS) )" \
 		go test -tags matprofile -count=1 -timeout 60m ./...
+	# the layers' AVX2 build too, on a machine that runs the AVX-512 one
+	BACKCOACH_NO_AVX512=1 BACKCOACH_MODELS="$$( [ -f $(SHARED_MODELS)/hand_landmark_opencv46.onnx ] && realpath $(SHARED_MODELS) )" \
+		go test -tags matprofile -count=1 -run 'LayerMatchesOpenCV|ModelsMatchPlainOpenCV' ./vision/handmodel
 
 bench: build
 	scripts/bench-replay
