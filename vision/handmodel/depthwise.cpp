@@ -1,11 +1,13 @@
 // A depthwise-convolution layer for OpenCV's DNN module. OpenCV 4.6 runs
 // depthwise 5×5 convolutions through its general convolution path; this
 // layer computes wide maps one channel at a time along the rows, narrow ones
-// eight channels at a time (one vector lane per channel), shares the
+// a vector's worth of channels at a time (one lane per channel: 8 with
+// AVX2, 16 with AVX-512, each build picked at run time), shares the
 // channels out among OpenCV's threads, and runs the hand models about 2.5
 // times as fast on one core. The results match OpenCV's to float rounding
 // (see depthwise_test.go).
 #include <algorithm>
+#include <cstdlib>
 #include <string>
 #include <vector>
 #include <opencv2/core.hpp>
@@ -15,11 +17,15 @@
 #include "depthwise.h"
 #include "simd.h"
 
+// Products and sums stay separate operations in every build (no fused
+// multiply-add, which the AVX-512 build would otherwise use): every build
+// then gives the same results to the bit, and the tracker the same
+// figures on every machine. Fused, the layer was no faster.
+#pragma GCC optimize("fp-contract=off")
+
 namespace {
 
 using cv::dnn::LayerParams;
-
-// The AVX2 build is without FMA: with it the layer was no faster here.
 
 struct Shape {
     int C, H, W, OH, OW; // channels, input and output size
@@ -34,7 +40,7 @@ struct Shape {
 // column phase when the stride is more than 1 (plane p holds the padded
 // columns p, p+sw, p+2sw, ...), so that every tap of every output row reads
 // consecutive floats and no bounds are checked in the inner loop. Outputs
-// are computed in tiles of R rows × V vectors of 8 columns, kept in
+// are computed in tiles of R rows × V vectors of 8 or 16 columns, kept in
 // registers over all the taps.
 
 // Plan is a channel's scratch layout: sw planes of PH rows of RS floats.
@@ -43,11 +49,12 @@ struct Plan {
     size_t floats() const { return static_cast<size_t>(PH) * RS; }
 };
 
-Plan planOf(const Shape& s) {
+// planOf is the layout for the rows kernel with L floats a vector.
+Plan planOf(const Shape& s, int L) {
     Plan p;
     p.PH = (s.OH - 1) * s.sh + s.kh;
-    const int ow8 = (s.OW + 7) / 8 * 8;
-    p.RS = ow8 + (s.kw - 1) / s.sw + 1;
+    const int owL = (s.OW + L - 1) / L * L;
+    p.RS = owL + (s.kw - 1) / s.sw + 1;
     return p;
 }
 
@@ -97,45 +104,47 @@ BC_INLINE void pad(const Shape& s, const Plan& pl, const float* x, float* P) {
     }
 }
 
-// tile computes output rows oy0..oy0+R-1, columns ox0..ox0+8V-1 (those
-// below OW are stored) of one channel.
-template <int R, int V>
+// tile computes output rows oy0..oy0+R-1, columns ox0..ox0+L·V-1 (those
+// below OW are stored) of one channel, VT holding L floats.
+template <typename VT, int L, int R, int V>
 BC_INLINE void tile(const Shape& s, const Plan& pl, const float* P, const int* off,
                                                 const float* k, float b, float* y, int oy0, int ox0) {
-    v8 acc[R][V];
+    VT acc[R][V];
     _Pragma("GCC unroll 4")
     for (int r = 0; r < R; r++)
         _Pragma("GCC unroll 4")
-        for (int v = 0; v < V; v++) acc[r][v] = (v8){b, b, b, b, b, b, b, b};
+        for (int v = 0; v < V; v++) acc[r][v] = VT{} + b;
     const float* at = P + static_cast<size_t>(oy0) * s.sh * pl.RS + ox0;
     const size_t rowStep = static_cast<size_t>(s.sh) * pl.RS;
     const int taps = s.kh * s.kw;
     for (int t = 0; t < taps; t++) {
-        const float w = k[t];
-        const v8 wv = {w, w, w, w, w, w, w, w};
+        const VT wv = VT{} + k[t];
         const float* base = at + off[t];
         _Pragma("GCC unroll 4")
         for (int r = 0; r < R; r++) {
             const float* row = base + r * rowStep;
             _Pragma("GCC unroll 4")
-            for (int v = 0; v < V; v++) acc[r][v] += wv * *reinterpret_cast<const v8u*>(row + 8 * v);
+            for (int v = 0; v < V; v++) {
+                VT x;
+                __builtin_memcpy(&x, row + L * v, sizeof(VT));
+                acc[r][v] += wv * x;
+            }
         }
     }
-    const v8 lo = {s.lo, s.lo, s.lo, s.lo, s.lo, s.lo, s.lo, s.lo};
-    const v8 hi = {s.hi, s.hi, s.hi, s.hi, s.hi, s.hi, s.hi, s.hi};
+    const VT lo = VT{} + s.lo, hi = VT{} + s.hi;
     _Pragma("GCC unroll 4")
     for (int r = 0; r < R; r++) {
         float* yr = y + static_cast<size_t>(oy0 + r) * s.OW;
         _Pragma("GCC unroll 4")
         for (int v = 0; v < V; v++) {
-            v8 a = acc[r][v];
+            VT a = acc[r][v];
             if (s.act) {
                 a = a < lo ? lo : a;
                 a = a > hi ? hi : a;
             }
-            const int ox = ox0 + 8 * v;
-            if (ox + 8 <= s.OW) {
-                *reinterpret_cast<v8u*>(yr + ox) = a;
+            const int ox = ox0 + L * v;
+            if (ox + L <= s.OW) {
+                __builtin_memcpy(yr + ox, &a, sizeof(VT));
             } else {
                 for (int j = 0; ox + j < s.OW; j++) yr[ox + j] = a[j];
             }
@@ -145,22 +154,23 @@ BC_INLINE void tile(const Shape& s, const Plan& pl, const float* P, const int* o
 
 // rowsOf computes output rows oy0..oy0+R-1 of one channel, in tiles of at
 // most 4 vectors.
-template <int R>
+template <typename VT, int L, int R>
 BC_INLINE void rowsOf(const Shape& s, const Plan& pl, const float* P, const int* off,
                                                   const float* k, float b, float* y, int oy0) {
-    const int vecs = (s.OW + 7) / 8;
+    const int vecs = (s.OW + L - 1) / L;
     int v = 0;
-    for (; v + 4 <= vecs; v += 4) tile<R, 4>(s, pl, P, off, k, b, y, oy0, 8 * v);
+    for (; v + 4 <= vecs; v += 4) tile<VT, L, R, 4>(s, pl, P, off, k, b, y, oy0, L * v);
     if (v + 2 <= vecs) {
-        tile<R, 2>(s, pl, P, off, k, b, y, oy0, 8 * v);
+        tile<VT, L, R, 2>(s, pl, P, off, k, b, y, oy0, L * v);
         v += 2;
     }
-    if (v < vecs) tile<R, 1>(s, pl, P, off, k, b, y, oy0, 8 * v);
+    if (v < vecs) tile<VT, L, R, 1>(s, pl, P, off, k, b, y, oy0, L * v);
 }
 
+template <typename VT, int L>
 BC_INLINE void depthwiseAny(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, float* P,
                              int* off) {
-    const Plan pl = planOf(s);
+    const Plan pl = planOf(s, L);
     const int taps = s.kh * s.kw;
     // Where each tap reads, from the tile's first output: its phase plane,
     // its row and its column there.
@@ -178,34 +188,34 @@ BC_INLINE void depthwiseAny(const Shape& s, const float* X, float* Y, const floa
         float* y = Y + static_cast<size_t>(c) * s.OH * s.OW;
         int oy = 0;
         if (narrow)
-            for (; oy + 4 <= s.OH; oy += 4) rowsOf<4>(s, pl, P, off, k, b, y, oy);
-        for (; oy + 2 <= s.OH; oy += 2) rowsOf<2>(s, pl, P, off, k, b, y, oy);
-        if (oy < s.OH) rowsOf<1>(s, pl, P, off, k, b, y, oy);
+            for (; oy + 4 <= s.OH; oy += 4) rowsOf<VT, L, 4>(s, pl, P, off, k, b, y, oy);
+        for (; oy + 2 <= s.OH; oy += 2) rowsOf<VT, L, 2>(s, pl, P, off, k, b, y, oy);
+        if (oy < s.OH) rowsOf<VT, L, 1>(s, pl, P, off, k, b, y, oy);
     }
 }
 
-// pixels8 computes N neighbouring output pixels of row oy from column ox
-// (eight channels each) of the interleaved kernel: N independent sums, so
+// pixelsN computes N neighbouring output pixels of row oy from column ox
+// (L channels each) of the interleaved kernel: N independent sums, so
 // that each waits less on the one before (one sum alone is bound by the
 // latency of its additions), each over the taps in the same order.
-template <int N>
-BC_INLINE void pixels8(const Shape& s, const v8* Pv, const v8* Kv, int PW, const v8& b, const v8& lo, const v8& hi, int nc, float* y,
+template <typename VT, int L, int N>
+BC_INLINE void pixelsN(const Shape& s, const VT* Pv, const VT* Kv, int PW, const VT& b, const VT& lo, const VT& hi, int nc, float* y,
                        int oy, int ox) {
-    v8 acc[N];
+    VT acc[N];
     _Pragma("GCC unroll 4")
     for (int n = 0; n < N; n++) acc[n] = b;
     for (int ky = 0; ky < s.kh; ky++) {
-        const v8* p = Pv + static_cast<size_t>(oy * s.sh + ky) * PW + ox * s.sw;
-        const v8* w = Kv + ky * s.kw;
+        const VT* p = Pv + static_cast<size_t>(oy * s.sh + ky) * PW + ox * s.sw;
+        const VT* w = Kv + ky * s.kw;
         for (int kx = 0; kx < s.kw; kx++) {
-            const v8 wk = w[kx];
+            const VT wk = w[kx];
             _Pragma("GCC unroll 4")
             for (int n = 0; n < N; n++) acc[n] += wk * p[kx + n * s.sw];
         }
     }
     _Pragma("GCC unroll 4")
     for (int n = 0; n < N; n++) {
-        v8 a = acc[n];
+        VT a = acc[n];
         if (s.act) {
             a = a < lo ? lo : a;
             a = a > hi ? hi : a;
@@ -215,46 +225,46 @@ BC_INLINE void pixels8(const Shape& s, const v8* Pv, const v8* Kv, int PW, const
     }
 }
 
-// depthwise8 computes one image, or some of its channels, eight at a time,
-// one vector lane per channel (faster than the rows on narrow maps): X is C×H×W, Y is
-// C×OH×OW, wt is C×kh×kw and bias C values (or null). P (the padded input of
-// eight channels, interleaved) and K (their weights) are 32-byte aligned
-// scratch buffers.
-BC_INLINE void depthwise8Any(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, float* P, float* K) {
+// lanesOf computes one image, or some of its channels, L at a time, one
+// vector lane per channel (faster than the rows on narrow maps): X is
+// C×H×W, Y is C×OH×OW, wt is C×kh×kw and bias C values (or null). P (the
+// padded input of L channels, interleaved) and K (their weights) are
+// scratch buffers aligned to the vectors.
+template <typename VT, int L>
+BC_INLINE void lanesOf(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, float* P, float* K) {
     const int taps = s.kh * s.kw;
     const int PH = (s.OH - 1) * s.sh + s.kh, PW = (s.OW - 1) * s.sw + s.kw;
-    const v8* Pv = reinterpret_cast<const v8*>(P);
-    const v8* Kv = reinterpret_cast<const v8*>(K);
-    const v8 lo = {s.lo, s.lo, s.lo, s.lo, s.lo, s.lo, s.lo, s.lo};
-    const v8 hi = {s.hi, s.hi, s.hi, s.hi, s.hi, s.hi, s.hi, s.hi};
-    for (int c0 = 0; c0 < s.C; c0 += 8) {
-        const int nc = std::min(8, s.C - c0);
+    const VT* Pv = reinterpret_cast<const VT*>(P);
+    const VT* Kv = reinterpret_cast<const VT*>(K);
+    const VT lo = VT{} + s.lo, hi = VT{} + s.hi;
+    for (int c0 = 0; c0 < s.C; c0 += L) {
+        const int nc = std::min(L, s.C - c0);
         // Each group of channels writes the same places; the padding, and
-        // the lanes a last group of fewer than 8 leaves, stay zero.
-        if (c0 == 0 || nc < 8) std::fill(P, P + static_cast<size_t>(PH) * PW * 8, 0.f);
+        // the lanes a last group of fewer than L leaves, stay zero.
+        if (c0 == 0 || nc < L) std::fill(P, P + static_cast<size_t>(PH) * PW * L, 0.f);
         for (int j = 0; j < nc; j++) {
             const float* x = X + static_cast<size_t>(c0 + j) * s.H * s.W;
             for (int y = 0; y < s.H; y++) {
                 const int py = y + s.pt;
                 if (py < 0 || py >= PH) continue;
                 const int x0 = std::max(0, -s.pl), x1 = std::min(s.W, PW - s.pl);
-                float* p = P + (static_cast<size_t>(py) * PW + s.pl) * 8 + j;
-                for (int xx = x0; xx < x1; xx++) p[xx * 8] = x[y * s.W + xx];
+                float* p = P + (static_cast<size_t>(py) * PW + s.pl) * L + j;
+                for (int xx = x0; xx < x1; xx++) p[xx * L] = x[y * s.W + xx];
             }
         }
         for (int k = 0; k < taps; k++)
-            for (int j = 0; j < 8; j++) K[k * 8 + j] = j < nc ? wt[static_cast<size_t>(c0 + j) * taps + k] : 0.f;
-        v8 b = {0, 0, 0, 0, 0, 0, 0, 0};
+            for (int j = 0; j < L; j++) K[k * L + j] = j < nc ? wt[static_cast<size_t>(c0 + j) * taps + k] : 0.f;
+        VT b = VT{};
         if (bias)
             for (int j = 0; j < nc; j++) b[j] = bias[c0 + j];
         float* y = Y + static_cast<size_t>(c0) * s.OH * s.OW;
         for (int oy = 0; oy < s.OH; oy++) {
             int ox = 0;
-            for (; ox + 4 <= s.OW; ox += 4) pixels8<4>(s, Pv, Kv, PW, b, lo, hi, nc, y, oy, ox);
+            for (; ox + 4 <= s.OW; ox += 4) pixelsN<VT, L, 4>(s, Pv, Kv, PW, b, lo, hi, nc, y, oy, ox);
             switch (s.OW - ox) {
-            case 3: pixels8<3>(s, Pv, Kv, PW, b, lo, hi, nc, y, oy, ox); break;
-            case 2: pixels8<2>(s, Pv, Kv, PW, b, lo, hi, nc, y, oy, ox); break;
-            case 1: pixels8<1>(s, Pv, Kv, PW, b, lo, hi, nc, y, oy, ox); break;
+            case 3: pixelsN<VT, L, 3>(s, Pv, Kv, PW, b, lo, hi, nc, y, oy, ox); break;
+            case 2: pixelsN<VT, L, 2>(s, Pv, Kv, PW, b, lo, hi, nc, y, oy, ox); break;
+            case 1: pixelsN<VT, L, 1>(s, Pv, Kv, PW, b, lo, hi, nc, y, oy, ox); break;
             }
         }
     }
@@ -263,77 +273,88 @@ BC_INLINE void depthwise8Any(const Shape& s, const float* X, float* Y, const flo
 // wideRows is the output width from which the rows kernel is the faster.
 const int wideRows = 24;
 
-// Scratch is one thread's working memory: P holds padded input (32-byte
+// Scratch is one thread's working memory: P holds padded input (64-byte
 // aligned), off the rows kernel's tap offsets, K the interleaved kernel's
-// weights (32-byte aligned). It is kept from call to call and only grows:
+// weights (64-byte aligned). It is kept from call to call and only grows:
 // the kernels fill what they read, so it is never cleared.
 struct Scratch {
     std::vector<float> pbuf, kbuf;
     std::vector<int> off;
     float *P = nullptr, *K = nullptr;
 
-    // prepare makes room for the kernel that computes shape d.
-    void prepare(const Shape& d) {
+    // prepare makes room for the kernel that computes shape d with L
+    // floats a vector.
+    void prepare(const Shape& d, int L) {
         const size_t taps = static_cast<size_t>(d.kh) * d.kw;
         const size_t need = d.OW >= wideRows
-                                ? planOf(d).floats() * d.sw
-                                : static_cast<size_t>((d.OH - 1) * d.sh + d.kh) * ((d.OW - 1) * d.sw + d.kw) * 8;
-        if (pbuf.size() < need + 8) pbuf.resize(need + 8);
-        if (kbuf.size() < taps * 8 + 8) kbuf.resize(taps * 8 + 8);
+                                ? planOf(d, L).floats() * d.sw
+                                : static_cast<size_t>((d.OH - 1) * d.sh + d.kh) * ((d.OW - 1) * d.sw + d.kw) * L;
+        if (pbuf.size() < need + 16) pbuf.resize(need + 16);
+        if (kbuf.size() < taps * L + 16) kbuf.resize(taps * L + 16);
         if (off.size() < taps) off.resize(taps);
-        P = cv::alignPtr(pbuf.data(), 32);
-        K = cv::alignPtr(kbuf.data(), 32);
+        P = cv::alignPtr(pbuf.data(), 64);
+        K = cv::alignPtr(kbuf.data(), 64);
     }
 };
 
-// The two kernels are built as separate functions: inlined into one, the
-// rows kernel ran 20-30 % slower on the 3×3 layers.
-BC_INLINE void rowsAny(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, Scratch& w) {
-    depthwiseAny(s, X, Y, wt, bias, w.P, w.off.data());
-}
-
-BC_INLINE void lanesAny(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, Scratch& w) {
-    depthwise8Any(s, X, Y, wt, bias, w.P, w.K);
-}
+// v16 is sixteen floats (one AVX-512 register).
+typedef float v16 __attribute__((vector_size(64)));
 
 typedef void (*Kernel)(const Shape&, const float*, float*, const float*, const float*, Scratch&);
 
+// The kernels are built as separate functions (inlined into one, the rows
+// kernel ran 20-30 % slower on the 3×3 layers): for AVX-512 (16 floats a
+// vector), AVX2 and the baseline (8).
 #ifdef BC_TWO_BUILDS
-__attribute__((target("avx2"))) void rowsAVX2(const Shape& s, const float* X, float* Y, const float* wt,
-                                                  const float* bias, Scratch& w) {
-    rowsAny(s, X, Y, wt, bias, w);
-}
-
-__attribute__((target("avx2"))) void lanesAVX2(const Shape& s, const float* X, float* Y, const float* wt,
-                                                   const float* bias, Scratch& w) {
-    lanesAny(s, X, Y, wt, bias, w);
-}
+#define BC_KERNELS(name, attr, VT, L)                                                                        \
+    attr void rows##name(const Shape& s, const float* X, float* Y, const float* wt, const float* bias,     \
+                         Scratch& w) {                                                                      \
+        depthwiseAny<VT, L>(s, X, Y, wt, bias, w.P, w.off.data());                                          \
+    }                                                                                                       \
+    attr void lanes##name(const Shape& s, const float* X, float* Y, const float* wt, const float* bias,    \
+                          Scratch& w) {                                                                     \
+        lanesOf<VT, L>(s, X, Y, wt, bias, w.P, w.K);                                                        \
+    }
+BC_KERNELS(AVX512, __attribute__((target("avx512f,avx512vl"))), v16, 16)
+BC_KERNELS(AVX2, __attribute__((target("avx2"))), v8, 8)
 #endif
 
 void rowsBase(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, Scratch& w) {
-    rowsAny(s, X, Y, wt, bias, w);
+    depthwiseAny<v8, 8>(s, X, Y, wt, bias, w.P, w.off.data());
 }
 
 void lanesBase(const Shape& s, const float* X, float* Y, const float* wt, const float* bias, Scratch& w) {
-    lanesAny(s, X, Y, wt, bias, w);
+    lanesOf<v8, 8>(s, X, Y, wt, bias, w.P, w.K);
 }
 
-// kernelFor picks the kernel for shape s that the CPU runs.
-Kernel kernelFor(const Shape& s) {
-    const bool rows = s.OW >= wideRows;
+// Build is the kernel pair the CPU runs and its vector width.
+struct Build {
+    Kernel rows, lanes;
+    int L;
+};
+
+Build buildForCPU() {
 #ifdef BC_TWO_BUILDS
-    static const bool avx2 = __builtin_cpu_supports("avx2");
-    if (avx2) return rows ? rowsAVX2 : lanesAVX2;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && !std::getenv("BACKCOACH_NO_AVX512"))
+        return {rowsAVX512, lanesAVX512, 16};
+    if (__builtin_cpu_supports("avx2")) return {rowsAVX2, lanesAVX2, 8};
 #endif
-    return rows ? rowsBase : lanesBase;
+    return {rowsBase, lanesBase, 8};
 }
 
 // compute computes some channels of one image: X is C×H×W, Y is C×OH×OW,
 // wt is C×kh×kw and bias C values (or null).
 void compute(const Shape& s, const float* X, float* Y, const float* wt, const float* bias) {
+    static const Build b = buildForCPU();
     static thread_local Scratch w;
-    w.prepare(s);
-    kernelFor(s)(s, X, Y, wt, bias, w);
+    w.prepare(s, b.L);
+    (s.OW >= wideRows ? b.rows : b.lanes)(s, X, Y, wt, bias, w);
+}
+
+// lanesUnit is how many channels the lanes kernel takes at a time.
+int lanesUnit() {
+    static const int L = buildForCPU().L;
+    return L;
 }
 
 class DepthwiseLayer : public cv::dnn::Layer {
@@ -392,8 +413,8 @@ public:
         d.OH = Y.size[2];
         d.OW = Y.size[3];
         const float* bias = blobs.size() > 1 ? blobs[1].ptr<float>() : nullptr;
-        // channels per piece of work: the interleaved kernel takes eight
-        const int unit = d.OW >= wideRows ? 1 : 8;
+        // channels per piece of work: the interleaved kernel takes a vector's
+        const int unit = d.OW >= wideRows ? 1 : lanesUnit();
         for (int n = 0; n < X.size[0]; n++) {
             Body body(d, X.ptr<float>(n), Y.ptr<float>(n), blobs[0].ptr<float>(), bias, unit);
             cv::parallel_for_(cv::Range(0, (d.C + unit - 1) / unit), body);
