@@ -39,3 +39,16 @@ var registerPointwise = sync.OnceFunc(func() {
 	defer C.free(unsafe.Pointer(op))
 	C.backcoach_register_pointwise(op)
 })
+
+// DenseOp is the operator type that Load gives the models' dense
+// convolutions of few input channels (their first layer, on the RGB
+// image), run by the layer of dense.cpp (as long as DepthwiseOp).
+const DenseOp = "BcCv"
+
+// registerDense registers the layer of dense.cpp under DenseOp, once per
+// process.
+var registerDense = sync.OnceFunc(func() {
+	op := C.CString(DenseOp)
+	defer C.free(unsafe.Pointer(op))
+	C.backcoach_register_dense(op)
+})

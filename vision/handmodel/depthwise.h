@@ -12,6 +12,11 @@ void backcoach_register_depthwise(const char* op);
 // (pointwise.cpp) under the given ONNX operator type.
 void backcoach_register_pointwise(const char* op);
 
+// backcoach_register_dense registers the layer of dense.cpp (a dense
+// convolution of an image of few channels) under the given ONNX operator
+// type.
+void backcoach_register_dense(const char* op);
+
 #ifdef __cplusplus
 }
 #endif

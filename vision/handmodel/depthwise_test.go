@@ -199,6 +199,54 @@ func TestPointwiseLayerMatchesOpenCV(t *testing.T) {
 	checkMats(t, start)
 }
 
+// denseCase is one dense convolution of an image of few channels: input
+// and output channels, input size, kernel, stride, ONNX pads (top, left,
+// bottom, right) and an optional ReLU6.
+type denseCase struct {
+	cin, cout, h, w, k, stride int
+	pads                       [4]int64
+	relu6                      bool
+}
+
+// model returns the case as an ONNX model: Conv (and Clip) with random
+// weights and biases.
+func (tc denseCase) model(rng *rand.Rand) []byte {
+	oh := (int64(tc.h)+tc.pads[0]+tc.pads[2]-int64(tc.k))/int64(tc.stride) + 1
+	ow := (int64(tc.w)+tc.pads[1]+tc.pads[3]-int64(tc.k))/int64(tc.stride) + 1
+	return convModel(rng, []int64{int64(tc.cout), int64(tc.cin), int64(tc.k), int64(tc.k)}, tc.relu6,
+		[]int64{1, int64(tc.cin), int64(tc.h), int64(tc.w)}, []int64{1, int64(tc.cout), oh, ow},
+		attrInts("kernel_shape", int64(tc.k), int64(tc.k)),
+		attrInts("strides", int64(tc.stride), int64(tc.stride)),
+		attrInts("pads", tc.pads[:]...))
+}
+
+// TestDenseLayerMatchesOpenCV is TestDepthwiseLayerMatchesOpenCV for the
+// dense layer of the models' first convolution: the landmark model's and
+// the palm detector's (on smaller images), output channels that are and
+// are not a multiple of 4 and 8, output widths that are and are not a
+// multiple of 8 and 16, strides 1 to 3, uneven padding.
+func TestDenseLayerMatchesOpenCV(t *testing.T) {
+	start := matCount()
+	rng := rand.New(rand.NewSource(3))
+	for _, tc := range []denseCase{
+		{cin: 3, cout: 24, h: 225, w: 225, k: 3, stride: 2, relu6: true},
+		{cin: 3, cout: 32, h: 67, w: 67, k: 5, stride: 2},
+		{cin: 3, cout: 13, h: 20, w: 37, k: 3, stride: 1, pads: [4]int64{1, 1, 1, 1}, relu6: true},
+		{cin: 1, cout: 5, h: 9, w: 9, k: 5, stride: 2, pads: [4]int64{0, 2, 1, 1}},
+		{cin: 4, cout: 8, h: 30, w: 50, k: 3, stride: 3, pads: [4]int64{2, 1, 0, 2}},
+		{cin: 2, cout: 3, h: 4, w: 3, k: 1, stride: 1},
+	} {
+		t.Run(fmt.Sprintf("%dto%d_%dx%d_k%d_s%d_pad%v_relu6=%v", tc.cin, tc.cout, tc.h, tc.w, tc.k, tc.stride, tc.pads, tc.relu6), func(t *testing.T) {
+			model := tc.model(rng)
+			if n, err := onnxedit.RenameDense(append([]byte(nil), model...), handmodel.DenseOp); n != 1 || err != nil {
+				t.Fatalf("the edit renamed %d dense convolutions (%v), want 1", n, err)
+			}
+			compareWithOpenCV(t, model, []int{1, tc.cin, tc.h, tc.w}, rng)
+		})
+	}
+	checkMats(t, start)
+}
+
 // compareWithOpenCV runs model on a random input of the given shape with
 // OpenCV's own layers and with the faster ones and compares the outputs.
 func compareWithOpenCV(t *testing.T, model []byte, shape []int, rng *rand.Rand) {
@@ -217,6 +265,20 @@ func compareWithOpenCV(t *testing.T, model []byte, shape []int, rng *rand.Rand) 
 		net, err := handmodel.NetFromONNX(model, fast)
 		if err != nil {
 			t.Fatalf("load (fast layers %v): %v", fast, err)
+		}
+		if fast {
+			// A first input of other values: the fast layers keep
+			// scratch memory from one input to the next.
+			other := gocv.NewMatWithSizes(shape, gocv.MatTypeCV32F)
+			if v, err := other.DataPtrFloat32(); err == nil {
+				for i := range v {
+					v[i] = float32(rng.NormFloat64() * 3)
+				}
+			}
+			net.SetInput(other, "")
+			first := net.Forward("")
+			first.Close()
+			other.Close()
 		}
 		net.SetInput(in, "")
 		out := net.Forward("")

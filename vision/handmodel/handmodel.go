@@ -72,7 +72,7 @@ func Load(dir string) (*Models, error) {
 	return newModels(dir, palm, landmark), nil
 }
 
-// readNet reads one model file, hands its depthwise and pointwise
+// readNet reads one model file, hands its depthwise, pointwise and first
 // convolutions to the faster layers and loads it in OpenCV.
 func readNet(path string) (gocv.Net, error) {
 	raw, err := readLocal(path)
@@ -86,16 +86,21 @@ func readNet(path string) (gocv.Net, error) {
 	return net, nil
 }
 
-// netFromONNX loads an ONNX model from memory, its depthwise and pointwise
-// convolutions run by the layers of depthwise.cpp and pointwise.cpp when
-// fast is set: then model itself is edited (see onnxedit.Rename).
+// netFromONNX loads an ONNX model from memory, its depthwise, pointwise
+// and first (dense) convolutions run by the layers of depthwise.cpp,
+// pointwise.cpp and dense.cpp when fast is set: then model itself is
+// edited (see onnxedit.Rename and RenameDense).
 func netFromONNX(model []byte, fast bool) (gocv.Net, error) {
 	if fast {
 		if _, _, err := onnxedit.Rename(model, DepthwiseOp, PointwiseOp); err != nil {
 			return gocv.Net{}, err
 		}
+		if _, err := onnxedit.RenameDense(model, DenseOp); err != nil {
+			return gocv.Net{}, err
+		}
 		registerDepthwise()
 		registerPointwise()
+		registerDense()
 	}
 	// gocv's reader aborts the process on a model OpenCV rejects: this
 	// one catches the C++ exception.

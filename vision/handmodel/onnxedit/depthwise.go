@@ -45,13 +45,38 @@ func Rename(model []byte, dw, pw string) (depthwise, pointwise int, err error) {
 	return depthwise, pointwise, err
 }
 
+// MaxDenseInputs is the most input channels a convolution RenameDense
+// renames may have.
+const MaxDenseInputs = 4
+
+// RenameDense gives, in place, every dense convolution of model with at
+// most MaxDenseInputs input channels (weights [Cout, Cin, kh, kw], one
+// group, no dilation, explicit padding: a model's first layer, on the RGB
+// image) the operator type op (OpLen bytes long), and returns how many it
+// renamed. The operators keep Conv's attributes and inputs.
+func RenameDense(model []byte, op string) (int, error) {
+	if len(op) != OpLen {
+		return 0, fmt.Errorf("operator type %q: want %d bytes, as Conv", op, OpLen)
+	}
+	n := 0
+	err := eachConv(model, func(c convInfo, opType []byte) {
+		w := c.weights
+		if len(w) == 4 && w[1] >= 1 && w[1] <= MaxDenseInputs && c.group == 1 && !c.dilated && !c.autoPad {
+			copy(opType, op)
+			n++
+		}
+	})
+	return n, err
+}
+
 // convInfo is what eachConv knows of a Conv node.
 type convInfo struct {
 	weights []int64 // dims of its weight initializer (nil when not one)
 	group   int64
 	dilated bool // a dilation other than 1
 	strided bool // a stride other than 1
-	padded  bool // a pad other than 0
+	padded  bool // a pad other than 0, or padding left to auto_pad
+	autoPad bool // padding left to auto_pad (SAME_UPPER, SAME_LOWER)
 }
 
 // eachConv calls fn with every Conv node of model that has a weight input:
@@ -129,7 +154,7 @@ func convAttrs(nm message) (convInfo, error) {
 			c.padded = c.padded || anyBut(a.ints(attrInts), 0)
 		case "auto_pad":
 			if p := a.str(attrS); p != "" && p != "NOTSET" && p != "VALID" {
-				c.padded = true
+				c.padded, c.autoPad = true, true
 			}
 		}
 	}

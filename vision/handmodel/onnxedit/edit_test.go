@@ -212,3 +212,33 @@ func TestRename(t *testing.T) {
 		}
 	}
 }
+
+// TestRenameDense renames the first convolution of each model (on the RGB
+// image) and no other, after Rename as before it.
+func TestRenameDense(t *testing.T) {
+	for _, file := range []string{"hand_landmark_opencv46.onnx", "palm_detection_opencv46.onnx"} {
+		for _, renamedFirst := range []bool{false, true} {
+			model := readModel(t, file)
+			if renamedFirst {
+				if _, _, err := Rename(model, "FsDw", "FsPw"); err != nil {
+					t.Fatal(err)
+				}
+			}
+			before, _ := opCounts(t, model)
+			n, err := RenameDense(model, "FsCv")
+			after, _ := opCounts(t, model)
+			if err != nil || n != 1 || after["FsCv"] != 1 || after["Conv"] != before["Conv"]-1 {
+				t.Errorf("%s (after Rename: %v): renamed %d (%v), ops before %v, after %v", file, renamedFirst, n, err, before, after)
+			}
+			if n2, err := RenameDense(model, "FsCv"); err != nil || n2 != 0 {
+				t.Errorf("%s: a second edit renamed %d (%v)", file, n2, err)
+			}
+		}
+	}
+	if _, err := RenameDense(readModel(t, "hand_landmark_opencv46.onnx"), "Dense"); err == nil {
+		t.Error("operator type \"Dense\": no error")
+	}
+	if _, err := RenameDense([]byte("hello, world"), "FsCv"); err == nil {
+		t.Error("not a model: no error")
+	}
+}

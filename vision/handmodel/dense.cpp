@@ -1,0 +1,310 @@
+// A convolution layer for OpenCV's DNN module for the models' first layer:
+// a dense convolution (one group) of an image with few channels (the RGB
+// input: 3), any kernel, stride and padding. OpenCV 4.6 runs the landmark
+// model's 3×3, stride-2 one at about a fifth of the vector units' peak
+// (0.45 ms of a 3.5 ms pass on one core); this layer computes it in
+// register tiles of output channels × output columns (8 × 32 with
+// AVX-512, 4 × 24 with AVX2), each input channel first copied into
+// zero-padded scratch rows split by column phase (as the depthwise layer's
+// rows kernel does), so that every tap reads consecutive floats. The bias
+// and an optional ReLU6 are fused. The results match OpenCV's to float
+// rounding (see depthwise_test.go).
+#include <algorithm>
+#include <cstdlib>
+#include <string>
+#include <vector>
+#include <opencv2/core.hpp>
+#include <opencv2/core/utility.hpp>
+#include <opencv2/dnn.hpp>
+#include <opencv2/dnn/all_layers.hpp>
+#include "depthwise.h"
+#include "simd.h"
+
+namespace {
+
+// Conv is one convolution's shape.
+struct Conv {
+    int Cin, Cout, H, W, OH, OW;
+    int kh, kw, sh, sw; // kernel and stride
+    int pt, pl;         // padding on the top and on the left
+    int PH, RS;         // scratch: rows and row length of each phase plane
+    const int* off;     // where each tap (ci, ky, kx) reads, from a tile's first output
+    bool act;           // clamp to [lo, hi] (a fused ReLU6)
+    float lo, hi;
+};
+
+// layout sets the scratch layout for vectors of L floats: each input
+// channel is sw planes of PH rows of RS floats; plane p holds the padded
+// columns p, p+sw, p+2sw, ... (the rows past OW read zeros).
+void layout(Conv& c, int L) {
+    c.PH = (c.OH - 1) * c.sh + c.kh;
+    const int owL = (c.OW + L - 1) / L * L;
+    c.RS = owL + (c.kw - 1) / c.sw + 1;
+}
+
+// fill copies the input (Cin×H×W) into the scratch S. It writes the same
+// places for every input of one shape: the rest (the padding) stays as
+// zeroed once.
+void fill(const Conv& c, const float* X, float* S) {
+    const size_t plane = static_cast<size_t>(c.PH) * c.RS;
+    for (int ci = 0; ci < c.Cin; ci++) {
+        const float* x = X + static_cast<size_t>(ci) * c.H * c.W;
+        for (int r = 0; r < c.PH; r++) {
+            const int iy = r - c.pt;
+            if (iy < 0 || iy >= c.H) continue;
+            const float* xr = x + static_cast<size_t>(iy) * c.W;
+            float* s0 = S + static_cast<size_t>(ci) * c.sw * plane + static_cast<size_t>(r) * c.RS;
+            if (c.sw == 2) {
+                // padded column col = ix + pl goes to plane col & 1, index
+                // col >> 1: sixteen input columns from an even col split
+                // into eight of each
+                float* s1 = s0 + plane;
+                const int W = std::min(c.W, 2 * c.RS - c.pl);
+                int ix = 0;
+                for (; ix < W && ((ix + c.pl) & 1); ix++) s1[(ix + c.pl) >> 1] = xr[ix];
+                typedef int v8i __attribute__((vector_size(32)));
+                const v8i even = {0, 2, 4, 6, 8, 10, 12, 14}, odd = {1, 3, 5, 7, 9, 11, 13, 15};
+                for (; ix + 16 <= W; ix += 16) {
+                    v8 a, b;
+                    __builtin_memcpy(&a, xr + ix, sizeof(v8));
+                    __builtin_memcpy(&b, xr + ix + 8, sizeof(v8));
+                    const v8 e = __builtin_shuffle(a, b, even), o = __builtin_shuffle(a, b, odd);
+                    const int i = (ix + c.pl) >> 1;
+                    __builtin_memcpy(s0 + i, &e, sizeof(v8));
+                    __builtin_memcpy(s1 + i, &o, sizeof(v8));
+                }
+                for (; ix < W; ix++) {
+                    const int col = ix + c.pl;
+                    (col & 1 ? s1 : s0)[col >> 1] = xr[ix];
+                }
+                continue;
+            }
+            for (int ph = 0; ph < c.sw; ph++) {
+                float* sr = s0 + ph * plane;
+                // padded column i*sw + ph holds input column i*sw + ph - pl
+                const int i0 = ph >= c.pl ? 0 : (c.pl - ph + c.sw - 1) / c.sw;
+                const int i1 = std::min(c.RS, (c.W + c.pl - ph + c.sw - 1) / c.sw);
+                const float* xs = xr + ph - c.pl;
+                for (int i = i0; i < i1; i++) sr[i] = xs[i * c.sw];
+            }
+        }
+    }
+}
+
+// tile computes output channels co0..co0+J-1 (those below Cout), row oy,
+// columns ox0..ox0+L·V-1 (those below OW), VT holding L floats; Wp holds
+// the weights in blocks of J output channels, [Cout/J][Cin·kh·kw][J].
+template <typename VT, int L, int J, int V>
+BC_INLINE void tile(const Conv& c, const float* S, const float* Wp, const float* bias, float* Y, int co0, int oy,
+                    int ox0) {
+    VT acc[J][V];
+    _Pragma("GCC unroll 8") for (int j = 0; j < J; j++) {
+        const float b = bias && co0 + j < c.Cout ? bias[co0 + j] : 0.f;
+        _Pragma("GCC unroll 4") for (int v = 0; v < V; v++) acc[j][v] = VT{} + b;
+    }
+    const int taps = c.Cin * c.kh * c.kw;
+    const float* w = Wp + static_cast<size_t>(co0 / J) * taps * J;
+    const float* base = S + static_cast<size_t>(oy) * c.sh * c.RS + ox0;
+    for (int t = 0; t < taps; t++, w += J) {
+        const float* at = base + c.off[t];
+        VT xv[V];
+        _Pragma("GCC unroll 4") for (int v = 0; v < V; v++) __builtin_memcpy(&xv[v], at + L * v, sizeof(VT));
+        _Pragma("GCC unroll 8") for (int j = 0; j < J; j++) {
+            const VT wv = VT{} + w[j];
+            _Pragma("GCC unroll 4") for (int v = 0; v < V; v++) acc[j][v] += wv * xv[v];
+        }
+    }
+    const VT lo = VT{} + c.lo, hi = VT{} + c.hi;
+    _Pragma("GCC unroll 8") for (int j = 0; j < J; j++) {
+        if (co0 + j >= c.Cout) break;
+        float* y = Y + (static_cast<size_t>(co0 + j) * c.OH + oy) * c.OW;
+        _Pragma("GCC unroll 4") for (int v = 0; v < V; v++) {
+            VT a = acc[j][v];
+            if (c.act) {
+                a = a < lo ? lo : a;
+                a = a > hi ? hi : a;
+            }
+            const int ox = ox0 + L * v;
+            if (ox + L <= c.OW) {
+                __builtin_memcpy(y + ox, &a, sizeof(VT));
+            } else {
+                for (int k = 0; ox + k < c.OW; k++) y[ox + k] = a[k];
+            }
+        }
+    }
+}
+
+// rowsWith computes output rows oy0..oy1-1 of all channels.
+template <typename VT, int L, int J, int V>
+BC_INLINE void rowsWith(const Conv& c, const float* S, const float* Wp, const float* bias, float* Y, int oy0, int oy1) {
+    const int vecs = (c.OW + L - 1) / L;
+    for (int oy = oy0; oy < oy1; oy++)
+        for (int co = 0; co < c.Cout; co += J) {
+            int v = 0;
+            for (; v + V <= vecs; v += V) tile<VT, L, J, V>(c, S, Wp, bias, Y, co, oy, L * v);
+            for (; v < vecs; v++) tile<VT, L, J, 1>(c, S, Wp, bias, Y, co, oy, L * v);
+        }
+}
+
+// v16 is sixteen floats (one AVX-512 register).
+typedef float v16 __attribute__((vector_size(64)));
+
+typedef void (*Kernel)(const Conv&, const float*, const float*, const float*, float*, int, int);
+
+#ifdef BC_TWO_BUILDS
+__attribute__((target("avx512f,avx512vl,fma"))) void rows512(const Conv& c, const float* S, const float* Wp,
+                                                            const float* bias, float* Y, int oy0, int oy1) {
+    rowsWith<v16, 16, 8, 2>(c, S, Wp, bias, Y, oy0, oy1);
+}
+
+__attribute__((target("avx2,fma"))) void rowsFMA(const Conv& c, const float* S, const float* Wp, const float* bias,
+                                                float* Y, int oy0, int oy1) {
+    rowsWith<v8, 8, 4, 3>(c, S, Wp, bias, Y, oy0, oy1);
+}
+#endif
+
+void rowsBase(const Conv& c, const float* S, const float* Wp, const float* bias, float* Y, int oy0, int oy1) {
+    rowsWith<v8, 8, 4, 3>(c, S, Wp, bias, Y, oy0, oy1);
+}
+
+// Build is the kernel the CPU runs, its vector width L and its block of J
+// output channels.
+struct Build {
+    Kernel rows;
+    int L, J;
+};
+
+Build buildForCPU() {
+#ifdef BC_TWO_BUILDS
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&
+        !std::getenv("BACKCOACH_NO_AVX512"))
+        return {rows512, 16, 8};
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {rowsFMA, 8, 4};
+#endif
+    return {rowsBase, 8, 4};
+}
+
+const Build& build() {
+    static const Build b = buildForCPU();
+    return b;
+}
+
+class DenseLayer : public cv::dnn::Layer {
+public:
+    explicit DenseLayer(const cv::dnn::LayerParams& p) : Layer(p), c(), pb(0), pr(0) {
+        CV_Assert(blobs.size() >= 1 && blobs[0].dims == 4 && blobs[0].type() == CV_32F && blobs[0].isContinuous());
+        CV_Assert(blobs.size() < 2 || (blobs[1].type() == CV_32F && static_cast<int>(blobs[1].total()) == blobs[0].size[0]));
+        c.Cout = blobs[0].size[0];
+        c.Cin = blobs[0].size[1];
+        c.kh = blobs[0].size[2];
+        c.kw = blobs[0].size[3];
+        c.sh = c.sw = 1;
+        if (p.has("stride")) {
+            const cv::dnn::DictValue& v = p.get("stride");
+            c.sh = v.getIntValue(0);
+            c.sw = v.size() > 1 ? v.getIntValue(1) : c.sh;
+        }
+        if (p.has("pad")) { // ONNX order: top, left, bottom, right
+            const cv::dnn::DictValue& v = p.get("pad");
+            c.pt = v.getIntValue(0);
+            c.pl = v.size() > 1 ? v.getIntValue(1) : c.pt;
+            pb = v.size() == 4 ? v.getIntValue(2) : c.pt;
+            pr = v.size() == 4 ? v.getIntValue(3) : c.pl;
+        }
+        CV_Assert(c.sh > 0 && c.sw > 0 && c.pt >= 0 && c.pl >= 0 && pb >= 0 && pr >= 0);
+        const int J = build().J, taps = c.Cin * c.kh * c.kw;
+        const float* w = blobs[0].ptr<float>();
+        packed.assign(static_cast<size_t>((c.Cout + J - 1) / J) * taps * J, 0.f);
+        for (int co = 0; co < c.Cout; co++)
+            for (int t = 0; t < taps; t++) packed[(static_cast<size_t>(co / J) * taps + t) * J + co % J] = w[static_cast<size_t>(co) * taps + t];
+    }
+
+    static cv::Ptr<Layer> create(cv::dnn::LayerParams& p) { return cv::makePtr<DenseLayer>(p); }
+
+    bool getMemoryShapes(const std::vector<cv::dnn::MatShape>& in, int, std::vector<cv::dnn::MatShape>& out,
+                         std::vector<cv::dnn::MatShape>&) const CV_OVERRIDE {
+        CV_Assert(in.size() == 1 && in[0].size() == 4 && in[0][1] == c.Cin);
+        cv::dnn::MatShape o = in[0];
+        o[1] = c.Cout;
+        o[2] = (o[2] + c.pt + pb - c.kh) / c.sh + 1;
+        o[3] = (o[3] + c.pl + pr - c.kw) / c.sw + 1;
+        CV_Assert(o[2] > 0 && o[3] > 0);
+        out.assign(1, o);
+        return false;
+    }
+
+    bool setActivation(const cv::Ptr<cv::dnn::ActivationLayer>& l) CV_OVERRIDE {
+        cv::Ptr<cv::dnn::ReLU6Layer> r = l.dynamicCast<cv::dnn::ReLU6Layer>();
+        if (r.empty()) return false;
+        c.lo = r->minValue;
+        c.hi = r->maxValue;
+        c.act = true;
+        return true;
+    }
+
+    void forward(cv::InputArrayOfArrays ia, cv::OutputArrayOfArrays oa, cv::OutputArrayOfArrays) CV_OVERRIDE {
+        LayerIO io(ia, oa);
+        const cv::Mat& X = io.X();
+        cv::Mat& Y = io.Y();
+        Conv d = c;
+        d.H = X.size[2];
+        d.W = X.size[3];
+        d.OH = Y.size[2];
+        d.OW = Y.size[3];
+        layout(d, build().L);
+        const size_t plane = static_cast<size_t>(d.PH) * d.RS;
+        offs.resize(static_cast<size_t>(d.Cin) * d.kh * d.kw);
+        for (int ci = 0; ci < d.Cin; ci++)
+            for (int ky = 0; ky < d.kh; ky++)
+                for (int kx = 0; kx < d.kw; kx++)
+                    offs[(ci * d.kh + ky) * d.kw + kx] =
+                        static_cast<int>((ci * d.sw + kx % d.sw) * plane + static_cast<size_t>(ky) * d.RS + kx / d.sw);
+        d.off = offs.data();
+        const size_t floats = static_cast<size_t>(d.Cin) * d.sw * d.PH * d.RS;
+        const float* bias = blobs.size() > 1 ? blobs[1].ptr<float>() : nullptr;
+        if (d.H != filledH || d.W != filledW || scratch.size() != floats + 16) {
+            // zeroed once for a shape: the padding and the columns past
+            // the input stay zero (fill writes the same places each time)
+            scratch.assign(floats + 16, 0.f);
+            filledH = d.H;
+            filledW = d.W;
+        }
+        for (int n = 0; n < X.size[0]; n++) {
+            float* S = cv::alignPtr(scratch.data(), 64);
+            fill(d, X.ptr<float>(n), S);
+            Body body(d, S, packed.data(), bias, Y.ptr<float>(n));
+            cv::parallel_for_(cv::Range(0, d.OH), body);
+        }
+    }
+
+private:
+    // Body computes a range of output rows: they are independent, so
+    // OpenCV's threads can share them out.
+    class Body : public cv::ParallelLoopBody {
+    public:
+        Body(const Conv& d, const float* S, const float* Wp, const float* bias, float* Y)
+            : d(d), S(S), Wp(Wp), bias(bias), Y(Y) {}
+
+        void operator()(const cv::Range& r) const CV_OVERRIDE { build().rows(d, S, Wp, bias, Y, r.start, r.end); }
+
+    private:
+        const Conv& d;
+        const float* S;
+        const float* Wp;
+        const float* bias;
+        float* Y;
+    };
+
+    Conv c;
+    int pb, pr;                 // padding at the bottom and on the right
+    std::vector<float> packed;  // weights in blocks of J output channels
+    std::vector<float> scratch; // the padded input, split by column phase
+    int filledH = 0, filledW = 0; // the input size scratch was zeroed for
+    std::vector<int> offs;        // the taps' offsets (Conv::off)
+};
+
+} // namespace
+
+void backcoach_register_dense(const char* op) {
+    cv::dnn::LayerFactory::registerLayer(std::string(op), DenseLayer::create);
+}
