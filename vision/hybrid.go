@@ -214,7 +214,15 @@ const (
 	// is lost: on the testdata videos settled crops measure 2.1-2.7 palm
 	// widths (median per video; 1.35-1.6 at the 1st percentile), and
 	// crops that had shrunk to 1.07-1.26 lost their hand.
-	minROIPalms       = 1.3
+	minROIPalms = 1.3
+	// edgeROIPalms is the smallest crop, in expected palm widths, of a
+	// hand whose crop reaches over the frame's edge: the model fits the
+	// part in view, and crop by crop it would shrink onto the fingers of a
+	// hand coming in until it lost it (on too_fast.mp4 two hands coming in
+	// over the bottom edge were lost and found again twice each; 2.5, a
+	// whole hand's crop, took its passes 111 -> 81, those of the 12
+	// testdata videos 1,169 -> 1,117).
+	edgeROIPalms      = 2.5
 	hybridConfirmHits = 2 // accepted landmark passes before a hand is reported
 	hybridMaxMisses   = 2 // rejected passes in a row before a hand is dropped
 	// sameHand is the distance between two palm centres, in palm widths,
@@ -522,9 +530,13 @@ func (h *HybridTracker) follow(t float64) {
 }
 
 // floorROI enlarges a landmark crop smaller than minROIPalms expected
-// palm widths to that size, about the same centre.
+// palm widths (edgeROIPalms where it reaches over the frame's edge) to
+// that size, about the same centre.
 func (h *HybridTracker) floorROI(roi handmodel.ROI) handmodel.ROI {
 	roi.Size = math.Max(roi.Size, minROIPalms*h.palmW)
+	if h.nearEdge(roi) {
+		roi.Size = math.Max(roi.Size, edgeROIPalms*h.palmW)
+	}
 	return roi
 }
 
