@@ -59,18 +59,17 @@ type HybridTracker struct {
 	// detector looks at; lastMirror is the frame of the last mirror try.
 	detectRuns int
 	// detectGap is how many frames apart the detector runs now: DetectEvery
-	// after a hand was lost, twice as long after each round of the regions
-	// (see detectRegion) that found no new hand, up to maxDetectGap.
-	detectGap int
-	// detectRound is how many regions make a round now; fruitless counts
-	// the detections in a row that found no new hand.
-	detectRound, fruitless int
-	lastMirror             int
+	// after a hand was lost, twice as long after each detection that found
+	// no new hand, up to maxDetectGap.
+	detectGap  int
+	lastMirror int
 	// mirrorGap is how many frames apart the mirror tries come now.
 	mirrorGap int
 	// proposalsFrom is the frame from which proposals are tried again
-	// after one held nothing like a hand.
+	// after one held nothing like a hand; hopeless is set while the last
+	// proposal tried held nothing like a hand.
 	proposalsFrom int
+	hopeless      bool
 	// flow carries followed hands from one landmark pass to the next.
 	flow *handFlow
 
@@ -451,6 +450,7 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 			}
 			budget--
 			fit, presence := h.tryNew(frame, proposalROI(d, h.palmW), t, "proposal")
+			h.hopeless = fit == fitNone && presence < hopelessPresence
 			if fit != fitNone {
 				continue
 			}
@@ -483,9 +483,12 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 			}
 		}
 	}
-	if h.lost || len(free) > 0 {
+	if h.lost || (len(free) > 0 && !h.hopeless) {
 		// A hand went, or something no followed hand explains moves on
-		// the back: look often again.
+		// the back: look often again. Not for proposals that keep holding
+		// nothing like a hand (sleeves, arms whose hands are out of view:
+		// on the testdata videos they kept the detector at every 4th
+		// frame before the hands came in).
 		h.detectGap = h.cfg.DetectEvery
 	}
 	if len(h.tracks) < maxHands && (h.lastDetect == 0 || h.lost || h.frames-h.lastDetect >= h.detectGap) {
@@ -816,7 +819,6 @@ func (h *HybridTracker) detectRegion(w, ht int) image.Rectangle {
 		// frame: the squares come first.
 		cycle = []spot{{-0.45, 0.2}, {0.45, 0.2}, {-0.45, 0.7}, {0.45, 0.7}, {}}
 	}
-	h.detectRound = len(cycle)
 	sp := cycle[k%len(cycle)]
 	if sp == (spot{}) {
 		return full
@@ -891,12 +893,7 @@ func (h *HybridTracker) detect(frame gocv.Mat, t float64, n int, r image.Rectang
 	}
 	found := false
 	defer func() {
-		if found {
-			h.fruitless = 0
-			return
-		}
-		if h.fruitless++; h.fruitless >= max(1, h.detectRound) {
-			h.fruitless = 0
+		if !found {
 			h.detectGap = min(2*h.detectGap, maxDetectGap)
 		}
 	}()
