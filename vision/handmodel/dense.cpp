@@ -119,17 +119,8 @@ BC_INLINE void tile(const Conv& c, const float* S, const float* Wp, const float*
         if (co0 + j >= c.Cout) break;
         float* y = Y + (static_cast<size_t>(co0 + j) * c.OH + oy) * c.OW;
         _Pragma("GCC unroll 4") for (int v = 0; v < V; v++) {
-            VT a = acc[j][v];
-            if (c.act) {
-                a = a < lo ? lo : a;
-                a = a > hi ? hi : a;
-            }
             const int ox = ox0 + L * v;
-            if (ox + L <= c.OW) {
-                __builtin_memcpy(y + ox, &a, sizeof(VT));
-            } else {
-                for (int k = 0; ox + k < c.OW; k++) y[ox + k] = a[k];
-            }
+            storeClamped<VT, L>(y + ox, acc[j][v], c.act, lo, hi, c.OW - ox);
         }
     }
 }
@@ -191,27 +182,18 @@ const Build& build() {
 
 class DenseLayer : public cv::dnn::Layer {
 public:
-    explicit DenseLayer(const cv::dnn::LayerParams& p) : Layer(p), c(), pb(0), pr(0) {
+    explicit DenseLayer(const cv::dnn::LayerParams& p) : Layer(p), c() {
         CV_Assert(blobs.size() >= 1 && blobs[0].dims == 4 && blobs[0].type() == CV_32F && blobs[0].isContinuous());
         CV_Assert(blobs.size() < 2 || (blobs[1].type() == CV_32F && static_cast<int>(blobs[1].total()) == blobs[0].size[0]));
         c.Cout = blobs[0].size[0];
         c.Cin = blobs[0].size[1];
-        c.kh = blobs[0].size[2];
-        c.kw = blobs[0].size[3];
-        c.sh = c.sw = 1;
-        if (p.has("stride")) {
-            const cv::dnn::DictValue& v = p.get("stride");
-            c.sh = v.getIntValue(0);
-            c.sw = v.size() > 1 ? v.getIntValue(1) : c.sh;
-        }
-        if (p.has("pad")) { // ONNX order: top, left, bottom, right
-            const cv::dnn::DictValue& v = p.get("pad");
-            c.pt = v.getIntValue(0);
-            c.pl = v.size() > 1 ? v.getIntValue(1) : c.pt;
-            pb = v.size() == 4 ? v.getIntValue(2) : c.pt;
-            pr = v.size() == 4 ? v.getIntValue(3) : c.pl;
-        }
-        CV_Assert(c.sh > 0 && c.sw > 0 && c.pt >= 0 && c.pl >= 0 && pb >= 0 && pr >= 0);
+        g = Geometry(p, blobs[0].size[2], blobs[0].size[3]);
+        c.kh = g.kh;
+        c.kw = g.kw;
+        c.sh = g.sh;
+        c.sw = g.sw;
+        c.pt = g.pt;
+        c.pl = g.pl;
         const int J = build().J, taps = c.Cin * c.kh * c.kw;
         const float* w = blobs[0].ptr<float>();
         packed.assign(static_cast<size_t>((c.Cout + J - 1) / J) * taps * J, 0.f);
@@ -224,29 +206,20 @@ public:
     bool getMemoryShapes(const std::vector<cv::dnn::MatShape>& in, int, std::vector<cv::dnn::MatShape>& out,
                          std::vector<cv::dnn::MatShape>&) const CV_OVERRIDE {
         CV_Assert(in.size() == 1 && in[0].size() == 4 && in[0][1] == c.Cin);
-        cv::dnn::MatShape o = in[0];
-        o[1] = c.Cout;
-        o[2] = (o[2] + c.pt + pb - c.kh) / c.sh + 1;
-        o[3] = (o[3] + c.pl + pr - c.kw) / c.sw + 1;
-        CV_Assert(o[2] > 0 && o[3] > 0);
-        out.assign(1, o);
+        out.assign(1, g.out(in[0], c.Cout));
         return false;
     }
 
-    bool setActivation(const cv::Ptr<cv::dnn::ActivationLayer>& l) CV_OVERRIDE {
-        cv::Ptr<cv::dnn::ReLU6Layer> r = l.dynamicCast<cv::dnn::ReLU6Layer>();
-        if (r.empty()) return false;
-        c.lo = r->minValue;
-        c.hi = r->maxValue;
-        c.act = true;
-        return true;
-    }
+    bool setActivation(const cv::Ptr<cv::dnn::ActivationLayer>& l) CV_OVERRIDE { return clamp.set(l); }
 
     void forward(cv::InputArrayOfArrays ia, cv::OutputArrayOfArrays oa, cv::OutputArrayOfArrays) CV_OVERRIDE {
         LayerIO io(ia, oa);
         const cv::Mat& X = io.X();
         cv::Mat& Y = io.Y();
         Conv d = c;
+        d.act = clamp.act;
+        d.lo = clamp.lo;
+        d.hi = clamp.hi;
         d.H = X.size[2];
         d.W = X.size[3];
         d.OH = Y.size[2];
@@ -296,7 +269,8 @@ private:
     };
 
     Conv c;
-    int pb, pr;                 // padding at the bottom and on the right
+    Geometry g;
+    Clamp clamp;
     std::vector<float> packed;  // weights in blocks of J output channels
     std::vector<float> scratch; // the padded input, split by column phase
     int filledH = 0, filledW = 0; // the input size scratch was zeroed for

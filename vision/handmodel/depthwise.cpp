@@ -137,17 +137,8 @@ BC_INLINE void tile(const Shape& s, const Plan& pl, const float* P, const int* o
         float* yr = y + static_cast<size_t>(oy0 + r) * s.OW;
         _Pragma("GCC unroll 4")
         for (int v = 0; v < V; v++) {
-            VT a = acc[r][v];
-            if (s.act) {
-                a = a < lo ? lo : a;
-                a = a > hi ? hi : a;
-            }
             const int ox = ox0 + L * v;
-            if (ox + L <= s.OW) {
-                __builtin_memcpy(yr + ox, &a, sizeof(VT));
-            } else {
-                for (int j = 0; ox + j < s.OW; j++) yr[ox + j] = a[j];
-            }
+            storeClamped<VT, L>(yr + ox, acc[r][v], s.act, lo, hi, s.OW - ox);
         }
     }
 }
@@ -359,25 +350,10 @@ int lanesUnit() {
 
 class DepthwiseLayer : public cv::dnn::Layer {
 public:
-    explicit DepthwiseLayer(const LayerParams& p) : Layer(p), s(), pb(0), pr(0) {
+    explicit DepthwiseLayer(const LayerParams& p) : Layer(p) {
         CV_Assert(blobs.size() >= 1 && blobs[0].dims == 4 && blobs[0].size[1] == 1 && blobs[0].type() == CV_32F);
         CV_Assert(blobs.size() < 2 || (blobs[1].type() == CV_32F && static_cast<int>(blobs[1].total()) == blobs[0].size[0]));
-        s.kh = blobs[0].size[2];
-        s.kw = blobs[0].size[3];
-        s.sh = s.sw = 1;
-        if (p.has("stride")) {
-            const cv::dnn::DictValue& v = p.get("stride");
-            s.sh = v.getIntValue(0);
-            s.sw = v.size() > 1 ? v.getIntValue(1) : s.sh;
-        }
-        if (p.has("pad")) { // ONNX order: top, left, bottom, right
-            const cv::dnn::DictValue& v = p.get("pad");
-            s.pt = v.getIntValue(0);
-            s.pl = v.size() > 1 ? v.getIntValue(1) : s.pt;
-            pb = v.size() == 4 ? v.getIntValue(2) : s.pt;
-            pr = v.size() == 4 ? v.getIntValue(3) : s.pl;
-        }
-        CV_Assert(s.sh > 0 && s.sw > 0 && s.pt >= 0 && s.pl >= 0 && pb >= 0 && pr >= 0);
+        g = Geometry(p, blobs[0].size[2], blobs[0].size[3]);
     }
 
     static cv::Ptr<Layer> create(LayerParams& p) { return cv::makePtr<DepthwiseLayer>(p); }
@@ -385,28 +361,26 @@ public:
     bool getMemoryShapes(const std::vector<cv::dnn::MatShape>& in, int, std::vector<cv::dnn::MatShape>& out,
                          std::vector<cv::dnn::MatShape>&) const CV_OVERRIDE {
         CV_Assert(in.size() == 1 && in[0].size() == 4 && in[0][1] == blobs[0].size[0]);
-        cv::dnn::MatShape o = in[0];
-        o[2] = (o[2] + s.pt + pb - s.kh) / s.sh + 1;
-        o[3] = (o[3] + s.pl + pr - s.kw) / s.sw + 1;
-        CV_Assert(o[2] > 0 && o[3] > 0);
-        out.assign(1, o);
+        out.assign(1, g.out(in[0], in[0][1]));
         return false;
     }
 
-    bool setActivation(const cv::Ptr<cv::dnn::ActivationLayer>& l) CV_OVERRIDE {
-        cv::Ptr<cv::dnn::ReLU6Layer> r = l.dynamicCast<cv::dnn::ReLU6Layer>();
-        if (r.empty()) return false;
-        s.lo = r->minValue;
-        s.hi = r->maxValue;
-        s.act = true;
-        return true;
-    }
+    bool setActivation(const cv::Ptr<cv::dnn::ActivationLayer>& l) CV_OVERRIDE { return clamp.set(l); }
 
     void forward(cv::InputArrayOfArrays ia, cv::OutputArrayOfArrays oa, cv::OutputArrayOfArrays) CV_OVERRIDE {
         LayerIO io(ia, oa);
         const cv::Mat& X = io.X();
         cv::Mat& Y = io.Y();
-        Shape d = s;
+        Shape d;
+        d.kh = g.kh;
+        d.kw = g.kw;
+        d.sh = g.sh;
+        d.sw = g.sw;
+        d.pt = g.pt;
+        d.pl = g.pl;
+        d.act = clamp.act;
+        d.lo = clamp.lo;
+        d.hi = clamp.hi;
         d.C = X.size[1];
         d.H = X.size[2];
         d.W = X.size[3];
@@ -447,8 +421,8 @@ private:
         int unit;
     };
 
-    Shape s;
-    int pb, pr; // padding at the bottom and on the right
+    Geometry g;
+    Clamp clamp;
 };
 
 } // namespace

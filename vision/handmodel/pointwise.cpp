@@ -54,18 +54,8 @@ BC_INLINE void tile(const Dims& d, const float* W, const float* bias, const floa
     _Pragma("GCC unroll 8") for (int j = 0; j < J; j++) {
         if (co0 + j >= d.Cout) break;
         float* y = Y + (co0 + j) * ys;
-        _Pragma("GCC unroll 4") for (int v = 0; v < V; v++) {
-            VT a = acc[j][v];
-            if (d.act) {
-                a = a < lo ? lo : a;
-                a = a > hi ? hi : a;
-            }
-            if (valid >= L * (v + 1)) {
-                __builtin_memcpy(y + L * v, &a, sizeof(VT));
-            } else {
-                for (int k = 0; L * v + k < valid; k++) y[L * v + k] = a[k];
-            }
-        }
+        _Pragma("GCC unroll 4") for (int v = 0; v < V; v++)
+            storeClamped<VT, L>(y + L * v, acc[j][v], d.act, lo, hi, valid - L * v);
     }
 }
 
