@@ -167,9 +167,7 @@ struct Build {
 
 Build buildForCPU() {
 #ifdef BC_TWO_BUILDS
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("fma") &&
-        !std::getenv("BACKCOACH_NO_AVX512"))
-        return {rows512, 16, 8};
+    if (useAVX512()) return {rows512, 16, 8};
     if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) return {rowsFMA, 8, 4};
 #endif
     return {rowsBase, 8, 4};

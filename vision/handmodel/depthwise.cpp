@@ -326,8 +326,7 @@ struct Build {
 
 Build buildForCPU() {
 #ifdef BC_TWO_BUILDS
-    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") && !std::getenv("BACKCOACH_NO_AVX512"))
-        return {rowsAVX512, lanesAVX512, 16};
+    if (useAVX512()) return {rowsAVX512, lanesAVX512, 16};
     if (__builtin_cpu_supports("avx2")) return {rowsAVX2, lanesAVX2, 8};
 #endif
     return {rowsBase, lanesBase, 8};

@@ -99,15 +99,6 @@ __attribute__((target("avx2,fma"))) void pixelsFMA(const Dims& d, const float* W
 void pixelsBase(const Dims& d, const float* W, const float* bias, const float* X, float* Y, int p0, int p1) {
     pixelsWith<v8, 8, 4, 3>(d, W, bias, X, Y, p0, p1);
 }
-
-// use512 reports whether the CPU runs the AVX-512 build.
-bool use512() {
-    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
-                            __builtin_cpu_supports("fma") && std::getenv("BACKCOACH_NO_AVX512") == nullptr;
-    return yes;
-}
-#else
-bool use512() { return false; }
 #endif
 
 // pixels computes pixels p0..p1-1 of one image with the build the CPU runs
@@ -115,7 +106,7 @@ bool use512() { return false; }
 void pixels(const Dims& d, const float* W4, const float* W8, const float* bias, const float* X, float* Y, int p0,
             int p1) {
 #ifdef BC_TWO_BUILDS
-    if (use512()) {
+    if (useAVX512()) {
         pixels512(d, W8, bias, X, Y, p0, p1);
         return;
     }
@@ -202,7 +193,7 @@ public:
         }
         const float* bias = blobs.size() > 1 ? blobs[1].ptr<float>() : nullptr;
         // pieces of one tile's pixels, the last one whatever is left
-        const int piece = use512() ? 32 : 24;
+        const int piece = useAVX512() ? 32 : 24;
         const int pieces = (d.P + piece - 1) / piece;
         for (int n = 0; n < X.size[0]; n++) {
             Body body(d, packed4.data(), packed8.data(), bias, X.ptr<float>(n), Y.ptr<float>(n), piece);

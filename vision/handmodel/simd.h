@@ -1,6 +1,7 @@
 #ifndef BACKCOACH_HANDMODEL_SIMD_H
 #define BACKCOACH_HANDMODEL_SIMD_H
 // Shared by the layers of depthwise.cpp, pointwise.cpp and dense.cpp.
+#include <cstdlib>
 #include <vector>
 #include <opencv2/core.hpp>
 #include <opencv2/dnn.hpp>
@@ -13,6 +14,19 @@
 #define BC_TWO_BUILDS 1
 
 #endif
+// useAVX512 reports whether the layers run their AVX-512 builds: the CPU
+// has AVX-512 (F and VL) and FMA, and BACKCOACH_NO_AVX512 is not set (it
+// makes them run the AVX2 build, for comparing the two).
+inline bool useAVX512() {
+#ifdef BC_TWO_BUILDS
+    static const bool yes = __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512vl") &&
+                            __builtin_cpu_supports("fma") && std::getenv("BACKCOACH_NO_AVX512") == nullptr;
+    return yes;
+#else
+    return false;
+#endif
+}
+
 // BC_INLINE inlines a kernel's parts into each of its builds.
 #define BC_INLINE inline __attribute__((always_inline))
 
