@@ -384,11 +384,17 @@ func (h *HybridTracker) Track(frame gocv.Mat, t float64) []models.Hand {
 	// a frame into its background now and then, to keep it fresh.
 	var props []Detection
 	switch {
-	case len(h.tracks) < maxHands:
+	case len(h.tracks) < maxHands && h.frames >= h.proposalsFrom:
 		h.classic.Track(frame, t)
 		if !h.cfg.NoProposals {
 			props = h.classic.Detections()
 		}
+	case len(h.tracks) < maxHands:
+		// Proposals wait after ones that held nothing like a hand, and
+		// while they do nothing would use them (they do not send the
+		// detector back to short pauses either: see below); the
+		// background is kept up as with Track.
+		h.classic.Observe(frame)
 	case h.frames%classicIdleEvery == 0:
 		h.classic.Observe(frame)
 	}
