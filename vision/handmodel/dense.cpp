@@ -27,68 +27,17 @@ struct Conv {
     int Cin, Cout, H, W, OH, OW;
     int kh, kw, sh, sw; // kernel and stride
     int pt, pl;         // padding on the top and on the left
-    int PH, RS;         // scratch: rows and row length of each phase plane
+    Plan plan;          // the scratch layout of each input channel
     const int* off;     // where each tap (ci, ky, kx) reads, from a tile's first output
     bool act;           // clamp to [lo, hi] (a fused ReLU6)
     float lo, hi;
 };
 
-// layout sets the scratch layout for vectors of L floats: each input
-// channel is sw planes of PH rows of RS floats; plane p holds the padded
-// columns p, p+sw, p+2sw, ... (the rows past OW read zeros).
-void layout(Conv& c, int L) {
-    c.PH = (c.OH - 1) * c.sh + c.kh;
-    const int owL = (c.OW + L - 1) / L * L;
-    c.RS = owL + (c.kw - 1) / c.sw + 1;
-}
-
-// fill copies the input (Cin×H×W) into the scratch S. It writes the same
-// places for every input of one shape: the rest (the padding) stays as
-// zeroed once.
+// fill copies the input (Cin×H×W) into the scratch S: each channel into sw
+// planes (see pad), one channel after another.
 void fill(const Conv& c, const float* X, float* S) {
-    const size_t plane = static_cast<size_t>(c.PH) * c.RS;
-    for (int ci = 0; ci < c.Cin; ci++) {
-        const float* x = X + static_cast<size_t>(ci) * c.H * c.W;
-        for (int r = 0; r < c.PH; r++) {
-            const int iy = r - c.pt;
-            if (iy < 0 || iy >= c.H) continue;
-            const float* xr = x + static_cast<size_t>(iy) * c.W;
-            float* s0 = S + static_cast<size_t>(ci) * c.sw * plane + static_cast<size_t>(r) * c.RS;
-            if (c.sw == 2) {
-                // padded column col = ix + pl goes to plane col & 1, index
-                // col >> 1: sixteen input columns from an even col split
-                // into eight of each
-                float* s1 = s0 + plane;
-                const int W = std::min(c.W, 2 * c.RS - c.pl);
-                int ix = 0;
-                for (; ix < W && ((ix + c.pl) & 1); ix++) s1[(ix + c.pl) >> 1] = xr[ix];
-                typedef int v8i __attribute__((vector_size(32)));
-                const v8i even = {0, 2, 4, 6, 8, 10, 12, 14}, odd = {1, 3, 5, 7, 9, 11, 13, 15};
-                for (; ix + 16 <= W; ix += 16) {
-                    v8 a, b;
-                    __builtin_memcpy(&a, xr + ix, sizeof(v8));
-                    __builtin_memcpy(&b, xr + ix + 8, sizeof(v8));
-                    const v8 e = __builtin_shuffle(a, b, even), o = __builtin_shuffle(a, b, odd);
-                    const int i = (ix + c.pl) >> 1;
-                    __builtin_memcpy(s0 + i, &e, sizeof(v8));
-                    __builtin_memcpy(s1 + i, &o, sizeof(v8));
-                }
-                for (; ix < W; ix++) {
-                    const int col = ix + c.pl;
-                    (col & 1 ? s1 : s0)[col >> 1] = xr[ix];
-                }
-                continue;
-            }
-            for (int ph = 0; ph < c.sw; ph++) {
-                float* sr = s0 + ph * plane;
-                // padded column i*sw + ph holds input column i*sw + ph - pl
-                const int i0 = ph >= c.pl ? 0 : (c.pl - ph + c.sw - 1) / c.sw;
-                const int i1 = std::min(c.RS, (c.W + c.pl - ph + c.sw - 1) / c.sw);
-                const float* xs = xr + ph - c.pl;
-                for (int i = i0; i < i1; i++) sr[i] = xs[i * c.sw];
-            }
-        }
-    }
+    for (int ci = 0; ci < c.Cin; ci++)
+        pad(c, c.plan, X + static_cast<size_t>(ci) * c.H * c.W, S + static_cast<size_t>(ci) * c.sw * c.plan.floats());
 }
 
 // tile computes output channels co0..co0+J-1 (those below Cout), row oy,
@@ -104,7 +53,7 @@ BC_INLINE void tile(const Conv& c, const float* S, const float* Wp, const float*
     }
     const int taps = c.Cin * c.kh * c.kw;
     const float* w = Wp + static_cast<size_t>(co0 / J) * taps * J;
-    const float* base = S + static_cast<size_t>(oy) * c.sh * c.RS + ox0;
+    const float* base = S + static_cast<size_t>(oy) * c.sh * c.plan.RS + ox0;
     for (int t = 0; t < taps; t++, w += J) {
         const float* at = base + c.off[t];
         VT xv[V];
@@ -222,16 +171,16 @@ public:
         d.W = X.size[3];
         d.OH = Y.size[2];
         d.OW = Y.size[3];
-        layout(d, build().L);
-        const size_t plane = static_cast<size_t>(d.PH) * d.RS;
+        d.plan = planOf(d, build().L);
+        const size_t plane = d.plan.floats();
         offs.resize(static_cast<size_t>(d.Cin) * d.kh * d.kw);
         for (int ci = 0; ci < d.Cin; ci++)
             for (int ky = 0; ky < d.kh; ky++)
                 for (int kx = 0; kx < d.kw; kx++)
                     offs[(ci * d.kh + ky) * d.kw + kx] =
-                        static_cast<int>((ci * d.sw + kx % d.sw) * plane + static_cast<size_t>(ky) * d.RS + kx / d.sw);
+                        static_cast<int>((ci * d.sw + kx % d.sw) * plane + static_cast<size_t>(ky) * d.plan.RS + kx / d.sw);
         d.off = offs.data();
-        const size_t floats = static_cast<size_t>(d.Cin) * d.sw * d.PH * d.RS;
+        const size_t floats = static_cast<size_t>(d.Cin) * d.sw * plane;
         const float* bias = blobs.size() > 1 ? blobs[1].ptr<float>() : nullptr;
         if (d.H != filledH || d.W != filledW || scratch.size() != floats + 16) {
             // zeroed once for a shape: the padding and the columns past

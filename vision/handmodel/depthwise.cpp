@@ -36,73 +36,10 @@ struct Shape {
 };
 
 // The rows kernel (output 24 columns and wider). Each channel is first
-// copied into zero-padded scratch rows, split by
-// column phase when the stride is more than 1 (plane p holds the padded
-// columns p, p+sw, p+2sw, ...), so that every tap of every output row reads
-// consecutive floats and no bounds are checked in the inner loop. Outputs
-// are computed in tiles of R rows × V vectors of 8 or 16 columns, kept in
-// registers over all the taps.
-
-// Plan is a channel's scratch layout: sw planes of PH rows of RS floats.
-struct Plan {
-    int PH, RS;
-    size_t floats() const { return static_cast<size_t>(PH) * RS; }
-};
-
-// planOf is the layout for the rows kernel with L floats a vector.
-Plan planOf(const Shape& s, int L) {
-    Plan p;
-    p.PH = (s.OH - 1) * s.sh + s.kh;
-    const int owL = (s.OW + L - 1) / L * L;
-    p.RS = owL + (s.kw - 1) / s.sw + 1;
-    return p;
-}
-
-// pad copies channel x (H×W) into the scratch planes P. It writes the same
-// places for every channel: the rest (the padding) stays as the caller
-// zeroed it once for the layer.
-BC_INLINE void pad(const Shape& s, const Plan& pl, const float* x, float* P) {
-    for (int r = 0; r < pl.PH; r++) {
-        const int iy = r - s.pt;
-        if (iy < 0 || iy >= s.H) continue;
-        const float* xr = x + static_cast<size_t>(iy) * s.W;
-        if (s.sw == 1) {
-            const int n = std::min(s.W, pl.RS - s.pl);
-            if (n > 0) std::copy(xr, xr + n, P + static_cast<size_t>(r) * pl.RS + s.pl);
-            continue;
-        }
-        if (s.sw == 2) {
-            // padded column c = ix + pl goes to plane c & 1, index c >> 1:
-            // sixteen input columns from an even c split into eight of each
-            float* p0 = P + static_cast<size_t>(r) * pl.RS;
-            float* p1 = p0 + pl.floats();
-            const int W = std::min(s.W, 2 * pl.RS - s.pl);
-            int ix = 0;
-            for (; ix < W && ((ix + s.pl) & 1); ix++) p1[(ix + s.pl) >> 1] = xr[ix];
-            typedef int v8i __attribute__((vector_size(32)));
-            const v8i even = {0, 2, 4, 6, 8, 10, 12, 14}, odd = {1, 3, 5, 7, 9, 11, 13, 15};
-            for (; ix + 16 <= W; ix += 16) {
-                const v8 a = *reinterpret_cast<const v8u*>(xr + ix), b = *reinterpret_cast<const v8u*>(xr + ix + 8);
-                const int i = (ix + s.pl) >> 1;
-                *reinterpret_cast<v8u*>(p0 + i) = __builtin_shuffle(a, b, even);
-                *reinterpret_cast<v8u*>(p1 + i) = __builtin_shuffle(a, b, odd);
-            }
-            for (; ix < W; ix++) {
-                const int c = ix + s.pl;
-                (c & 1 ? p1 : p0)[c >> 1] = xr[ix];
-            }
-            continue;
-        }
-        for (int ph = 0; ph < s.sw; ph++) {
-            float* pr = P + (static_cast<size_t>(ph) * pl.PH + r) * pl.RS;
-            // padded column c = i*sw + ph holds input column c - pl
-            const int i0 = ph >= s.pl ? 0 : (s.pl - ph + s.sw - 1) / s.sw;
-            const int i1 = std::min(pl.RS, (s.W + s.pl - ph + s.sw - 1) / s.sw);
-            const float* xs = xr + ph - s.pl;
-            for (int i = i0; i < i1; i++) pr[i] = xs[i * s.sw];
-        }
-    }
-}
+// copied into zero-padded scratch planes split by column phase (see pad in
+// simd.h), so that every tap of every output row reads consecutive floats.
+// Outputs are computed in tiles of R rows × V vectors of 8 or 16 columns,
+// kept in registers over all the taps.
 
 // tile computes output rows oy0..oy0+R-1, columns ox0..ox0+L·V-1 (those
 // below OW are stored) of one channel, VT holding L floats.

@@ -1,6 +1,7 @@
 #ifndef BACKCOACH_HANDMODEL_SIMD_H
 #define BACKCOACH_HANDMODEL_SIMD_H
 // Shared by the layers of depthwise.cpp, pointwise.cpp and dense.cpp.
+#include <algorithm>
 #include <cstdlib>
 #include <vector>
 #include <opencv2/core.hpp>
@@ -117,5 +118,80 @@ struct Clamp {
         return true;
     }
 };
+
+// Padded scratch planes, shared by the depthwise layer's rows kernel and
+// the dense layer: an input channel is copied into zero-padded rows, split
+// by column phase when the stride is more than 1 (plane p holds the padded
+// columns p, p+sw, p+2sw, ...), so that every tap of every output row reads
+// consecutive floats and no bounds are checked in the inner loops.
+
+// Plan is a channel's scratch layout: sw planes of PH rows of RS floats.
+struct Plan {
+    int PH, RS;
+    size_t floats() const { return static_cast<size_t>(PH) * RS; }
+};
+
+// planOf is the layout of a convolution of shape s (a struct with the
+// fields OH, OW, kh, kw, sh, sw) for kernels with L floats a vector: the
+// rows past OW, up to a whole vector, read zeros.
+template <typename S>
+Plan planOf(const S& s, int L) {
+    Plan p;
+    p.PH = (s.OH - 1) * s.sh + s.kh;
+    const int owL = (s.OW + L - 1) / L * L;
+    p.RS = owL + (s.kw - 1) / s.sw + 1;
+    return p;
+}
+
+// pad copies channel x (H×W) of an input to a convolution of shape s (also
+// with the fields H, W, pt, pl) into the scratch planes P. It writes the
+// same places for every channel: the rest (the padding) stays as the
+// caller zeroed it once.
+template <typename S>
+BC_INLINE void pad(const S& s, const Plan& pl, const float* x, float* P) {
+    for (int r = 0; r < pl.PH; r++) {
+        const int iy = r - s.pt;
+        if (iy < 0 || iy >= s.H) continue;
+        const float* xr = x + static_cast<size_t>(iy) * s.W;
+        if (s.sw == 1) {
+            const int n = std::min(s.W, pl.RS - s.pl);
+            if (n > 0) std::copy(xr, xr + n, P + static_cast<size_t>(r) * pl.RS + s.pl);
+            continue;
+        }
+        if (s.sw == 2) {
+            // padded column c = ix + pl goes to plane c & 1, index c >> 1:
+            // sixteen input columns from an even c split into eight of each
+            float* p0 = P + static_cast<size_t>(r) * pl.RS;
+            float* p1 = p0 + pl.floats();
+            const int W = std::min(s.W, 2 * pl.RS - s.pl);
+            int ix = 0;
+            for (; ix < W && ((ix + s.pl) & 1); ix++) p1[(ix + s.pl) >> 1] = xr[ix];
+            typedef int v8i __attribute__((vector_size(32)));
+            const v8i even = {0, 2, 4, 6, 8, 10, 12, 14}, odd = {1, 3, 5, 7, 9, 11, 13, 15};
+            for (; ix + 16 <= W; ix += 16) {
+                v8 a, b;
+                __builtin_memcpy(&a, xr + ix, sizeof(v8));
+                __builtin_memcpy(&b, xr + ix + 8, sizeof(v8));
+                const v8 e = __builtin_shuffle(a, b, even), o = __builtin_shuffle(a, b, odd);
+                const int i = (ix + s.pl) >> 1;
+                __builtin_memcpy(p0 + i, &e, sizeof(v8));
+                __builtin_memcpy(p1 + i, &o, sizeof(v8));
+            }
+            for (; ix < W; ix++) {
+                const int c = ix + s.pl;
+                (c & 1 ? p1 : p0)[c >> 1] = xr[ix];
+            }
+            continue;
+        }
+        for (int ph = 0; ph < s.sw; ph++) {
+            float* pr = P + (static_cast<size_t>(ph) * pl.PH + r) * pl.RS;
+            // padded column c = i*sw + ph holds input column c - pl
+            const int i0 = ph >= s.pl ? 0 : (s.pl - ph + s.sw - 1) / s.sw;
+            const int i1 = std::min(pl.RS, (s.W + s.pl - ph + s.sw - 1) / s.sw);
+            const float* xs = xr + ph - s.pl;
+            for (int i = i0; i < i1; i++) pr[i] = xs[i * s.sw];
+        }
+    }
+}
 
 #endif
