@@ -102,22 +102,22 @@ void pixelsBase(const Dims& d, const float* W, const float* bias, const float* X
 #endif
 
 // pixels computes pixels p0..p1-1 of one image with the build the CPU runs
-// (W4 and W8: the weights packed by 4 and by 8 output channels).
-void pixels(const Dims& d, const float* W4, const float* W8, const float* bias, const float* X, float* Y, int p0,
-            int p1) {
+// (W: the weights packed by 8 output channels for the AVX-512 build, by 4
+// for the others).
+void pixels(const Dims& d, const float* W, const float* bias, const float* X, float* Y, int p0, int p1) {
 #ifdef BC_TWO_BUILDS
     if (useAVX512()) {
-        pixels512(d, W8, bias, X, Y, p0, p1);
+        pixels512(d, W, bias, X, Y, p0, p1);
         return;
     }
     static const bool fma = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
     if (fma) {
-        pixelsFMA(d, W4, bias, X, Y, p0, p1);
+        pixelsFMA(d, W, bias, X, Y, p0, p1);
         return;
     }
-    pixelsBase(d, W4, bias, X, Y, p0, p1);
+    pixelsBase(d, W, bias, X, Y, p0, p1);
 #else
-    pixelsWith<v8, 8, 4, 3>(d, W4, bias, X, Y, p0, p1);
+    pixelsWith<v8, 8, 4, 3>(d, W, bias, X, Y, p0, p1);
 #endif
 }
 
@@ -138,8 +138,7 @@ public:
         CV_Assert(blobs.size() < 2 || (blobs[1].type() == CV_32F && static_cast<int>(blobs[1].total()) == blobs[0].size[0]));
         const int cout = blobs[0].size[0], cin = blobs[0].size[1];
         const float* w = blobs[0].ptr<float>();
-        packed4 = pack(w, cout, cin, 4);
-        packed8 = pack(w, cout, cin, 8);
+        packed = pack(w, cout, cin, useAVX512() ? 8 : 4);
         // On small maps OpenCV's own convolution is the faster: it runs
         // them, from the same parameters.
         cv::dnn::LayerParams q = p;
@@ -196,7 +195,7 @@ public:
         const int piece = useAVX512() ? 32 : 24;
         const int pieces = (d.P + piece - 1) / piece;
         for (int n = 0; n < X.size[0]; n++) {
-            Body body(d, packed4.data(), packed8.data(), bias, X.ptr<float>(n), Y.ptr<float>(n), piece);
+            Body body(d, packed.data(), bias, X.ptr<float>(n), Y.ptr<float>(n), piece);
             cv::parallel_for_(cv::Range(0, pieces), body);
         }
     }
@@ -204,18 +203,17 @@ public:
 private:
     class Body : public cv::ParallelLoopBody {
     public:
-        Body(const Dims& d, const float* W4, const float* W8, const float* bias, const float* X, float* Y, int piece)
-            : d(d), W4(W4), W8(W8), bias(bias), X(X), Y(Y), piece(piece) {}
+        Body(const Dims& d, const float* W, const float* bias, const float* X, float* Y, int piece)
+            : d(d), W(W), bias(bias), X(X), Y(Y), piece(piece) {}
 
         void operator()(const cv::Range& r) const CV_OVERRIDE {
             const int p0 = r.start * piece, p1 = std::min(d.P, r.end * piece);
-            if (p1 > p0) pixels(d, W4, W8, bias, X, Y, p0, p1);
+            if (p1 > p0) pixels(d, W, bias, X, Y, p0, p1);
         }
 
     private:
         const Dims& d;
-        const float* W4;
-        const float* W8;
+        const float* W;
         const float* bias;
         const float* X;
         float* Y;
@@ -232,7 +230,7 @@ private:
     // the tracker the same figures on either kind of machine.
     static const int smallMap = 14 * 14;
 
-    std::vector<float> packed4, packed8; // weights in blocks of 4 and of 8 output channels
+    std::vector<float> packed; // weights in blocks of 8 output channels (AVX-512 build) or 4
     bool act;                  // clamp the output to [lo, hi] (a fused ReLU6)
     float lo, hi;
     cv::Ptr<cv::dnn::BaseConvolutionLayer> inner; // OpenCV's own convolution, for maps under smallMap
