@@ -27,12 +27,13 @@ run: build models
 
 # The tests use the hand models of the shared folder when it is there (the
 # hybrid tracker); without them they run the classic tracker.
+TEST_MODELS = BACKCOACH_MODELS="$$( [ -f $(SHARED_MODELS)/hand_landmark_opencv46.onnx ] && realpath $(SHARED_MODELS) )"
+
 test: deps-test
 	go vet ./...
-	BACKCOACH_MODELS="$$( [ -f $(SHARED_MODELS)/hand_landmark_opencv46.onnx ] && realpath $(SHARED_MODELS) )" \
-		go test -tags matprofile -count=1 -timeout 60m ./...
+	$(TEST_MODELS) go test -tags matprofile -count=1 -timeout 60m ./...
 	# the layers' AVX2 build too, on a machine that runs the AVX-512 one
-	BACKCOACH_NO_AVX512=1 BACKCOACH_MODELS="$$( [ -f $(SHARED_MODELS)/hand_landmark_opencv46.onnx ] && realpath $(SHARED_MODELS) )" \
+	BACKCOACH_NO_AVX512=1 $(TEST_MODELS) \
 		go test -tags matprofile -count=1 -run 'LayerMatchesOpenCV|ModelsMatchPlainOpenCV' ./vision/handmodel
 
 bench: build
